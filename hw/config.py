@@ -1,0 +1,235 @@
+"""DPUConfig: the hardware description, as nested dataclasses loaded from YAML and validated.
+
+Every field is checked when a config is built; a bad value raises ConfigError naming the
+dotted field path, the value and what is allowed.
+"""
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+
+PRESET_DIR = Path(__file__).parent / "presets"
+
+LANE_MODES = ("vxv", "mxm")
+INTERCONNECTS = ("broadcast", "systolic")
+PE_VARIANTS = ("int8", "strum-static", "strum-dynamic", "packed")
+LOW_LANE_KINDS = ("mul8x4", "shift")
+DRAM_TYPES = ("LPDDR4", "LPDDR4X", "LPDDR5", "DDR4", "DDR3", "GDDR5", "HBM2", "ideal")
+TECH_NODES = (7, 16, 22)
+
+
+def _pos(kind=int, lo=0, lo_open=True, choices=None, hi=None):
+    """Field metadata: type and allowed range, checked by validate()."""
+    return {"kind": kind, "lo": lo, "lo_open": lo_open, "choices": choices, "hi": hi}
+
+
+@dataclass
+class PEGridConfig:
+    """rows x cols vector PEs, each with `lanes` MAC lanes."""
+    rows: int = field(default=16, metadata=_pos())
+    cols: int = field(default=16, metadata=_pos())
+    lanes: int = field(default=4, metadata=_pos())
+    #: vxv: lanes split the reduction (input channels); mxm: lanes split filters
+    lane_mode: str = field(default="vxv", metadata=_pos(str, choices=LANE_MODES))
+    #: broadcast: FlexNN multicast from SRAM, folds overlap; systolic: SCALE-Sim fold timing
+    interconnect: str = field(default="broadcast", metadata=_pos(str, choices=INTERCONNECTS))
+    #: PE micro-architecture (issue 4): int8 baseline or a StruM variant
+    variant: str = field(default="int8", metadata=_pos(str, choices=PE_VARIANTS))
+    #: strum-static: lanes that keep a full 8x8 multiplier; the others are low-precision lanes
+    hp_lanes: int = field(default=2, metadata=_pos(lo=0, lo_open=False))
+    #: strum-static low lanes: 8x4 multiplier + shifter (DLIQ) or shifter only (MIP2Q)
+    low_lane_kind: str = field(default="mul8x4", metadata=_pos(str, choices=LOW_LANE_KINDS))
+    accumulator_bits: int = field(default=24, metadata=_pos())
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def peak_macs_per_cycle(self) -> int:
+        return self.rows * self.cols * self.lanes
+
+
+@dataclass
+class RegisterFileConfig:
+    """Per-PE register files (bytes), FlexNN's IF / FL / OF RFs."""
+    ifmap_bytes: int = field(default=32, metadata=_pos())
+    weight_bytes: int = field(default=32, metadata=_pos())
+    psum_bytes: int = field(default=64, metadata=_pos())
+
+
+@dataclass
+class SRAMConfig:
+    """Software-managed on-chip SRAM shared by the PE grid (FlexNN's CMX)."""
+    bytes: int = field(default=2 * 1024 * 1024, metadata=_pos())
+    banks: int = field(default=16, metadata=_pos())
+    #: aggregate read+write port bandwidth towards the PE grid and DMA
+    bytes_per_cycle: int = field(default=256, metadata=_pos())
+
+
+@dataclass
+class DMAConfig:
+    channels: int = field(default=2, metadata=_pos())
+    setup_cycles: int = field(default=32, metadata=_pos(lo=0, lo_open=False))
+    #: per-channel bytes per cycle on the on-chip side
+    bytes_per_cycle: int = field(default=32, metadata=_pos())
+
+
+@dataclass
+class DRAMConfig:
+    type: str = field(default="LPDDR4", metadata=_pos(str, choices=DRAM_TYPES))
+    bytes_per_cycle: float = field(default=16.0, metadata=_pos(float))
+    latency_cycles: int = field(default=100, metadata=_pos(lo=0, lo_open=False))
+    burst_bytes: int = field(default=64, metadata=_pos())
+
+
+@dataclass
+class PPUConfig:
+    """Post-processing / vector unit: pooling, eltwise, activation, requantization."""
+    ops_per_cycle: int = field(default=64, metadata=_pos())
+
+
+@dataclass
+class DPUConfig:
+    name: str = "custom"
+    clock_ghz: float = field(default=1.0, metadata=_pos(float))
+    tech_node_nm: float = field(default=16, metadata=_pos(float, lo=3, hi=180))
+    pe: PEGridConfig = field(default_factory=PEGridConfig)
+    rf: RegisterFileConfig = field(default_factory=RegisterFileConfig)
+    sram: SRAMConfig = field(default_factory=SRAMConfig)
+    dma: DMAConfig = field(default_factory=DMAConfig)
+    dram: DRAMConfig = field(default_factory=DRAMConfig)
+    ppu: PPUConfig = field(default_factory=PPUConfig)
+    #: overrides of energy-table entries (pJ), e.g. {"mul_8x8": 0.05}; see hw/tables
+    energy_overrides: dict = field(default_factory=dict)
+    #: overrides of area-table entries (um^2)
+    area_overrides: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    def to_yaml(self) -> str:
+        return yaml.safe_dump(self.to_dict(), sort_keys=False)
+
+    def replace(self, **dotted: Any) -> "DPUConfig":
+        """A copy with dotted fields changed: cfg.replace(**{"pe.rows": 32})."""
+        d = self.to_dict()
+        for key, value in dotted.items():
+            set_dotted(d, key, value)
+        return from_dict(d)
+
+
+def set_dotted(d: dict, key: str, value: Any) -> None:
+    parts = key.split(".")
+    node = d
+    for p in parts[:-1]:
+        if not isinstance(node.get(p), dict):
+            raise ConfigError(f"config field {key!r}: {p!r} is not a section")
+        node = node[p]
+    if parts[-1] not in node:
+        raise ConfigError(f"config field {key!r}: unknown field {parts[-1]!r}; allowed: {sorted(node)}")
+    node[parts[-1]] = value
+
+
+def _check_value(path: str, value: Any, meta: dict) -> Any:
+    kind = meta["kind"]
+    if kind is str:
+        if not isinstance(value, str):
+            raise ConfigError(f"{path}={value!r}: must be a string")
+    else:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{path}={value!r}: must be a number")
+        if kind is int and float(value) != int(value):
+            raise ConfigError(f"{path}={value!r}: must be a whole number")
+        value = kind(value)
+        lo = meta["lo"]
+        if (meta["lo_open"] and value <= lo) or (not meta["lo_open"] and value < lo):
+            raise ConfigError(f"{path}={value!r}: must be {'>' if meta['lo_open'] else '>='} {lo}")
+        if meta["hi"] is not None and value > meta["hi"]:
+            raise ConfigError(f"{path}={value!r}: must be <= {meta['hi']}")
+    if meta["choices"] is not None and value not in meta["choices"]:
+        raise ConfigError(f"{path}={value!r}: allowed values are {', '.join(map(str, meta['choices']))}")
+    return value
+
+
+def validate(obj: Any, prefix: str = "") -> None:
+    """Check every annotated field of a (nested) config dataclass; coerce numeric types."""
+    for f in fields(obj):
+        path = f"{prefix}{f.name}"
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            validate(value, path + ".")
+        elif f.metadata:
+            object.__setattr__(obj, f.name, _check_value(path, value, f.metadata))
+    if isinstance(obj, PEGridConfig) and obj.hp_lanes > obj.lanes:
+        raise ConfigError(f"{prefix}hp_lanes={obj.hp_lanes}: must be <= {prefix}lanes={obj.lanes}")
+    if isinstance(obj, DPUConfig):
+        for name in ("energy_overrides", "area_overrides"):
+            d = getattr(obj, name)
+            if not isinstance(d, dict) or not all(
+                    isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in d.values()):
+                raise ConfigError(f"{name}={d!r}: must map table entry names to non-negative numbers")
+
+
+def _build(cls: type, data: Any, prefix: str) -> Any:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{prefix.rstrip('.') or 'config'}={data!r}: must be a mapping")
+    known = {f.name: f for f in fields(cls)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise ConfigError(f"{prefix}{sorted(unknown)[0]}: unknown field; allowed: {', '.join(known)}")
+    kwargs = {}
+    for name, value in data.items():
+        ftype = known[name].default_factory if known[name].default_factory is not dataclasses.MISSING else None
+        if ftype is not None and dataclasses.is_dataclass(ftype):
+            kwargs[name] = _build(ftype, value, f"{prefix}{name}.")
+        else:
+            kwargs[name] = value
+    try:
+        return cls(**kwargs)
+    except ConfigError:
+        raise
+    except TypeError as e:  # pragma: no cover - guarded by the unknown-field check
+        raise ConfigError(f"{prefix}: {e}") from e
+
+
+def from_dict(data: dict) -> DPUConfig:
+    """Build and validate a DPUConfig from a (possibly partial) nested mapping."""
+    return _build(DPUConfig, copy.deepcopy(data), "")
+
+
+def presets() -> list[str]:
+    """Names of the hardware presets shipped inside the hw package."""
+    return sorted(p.stem for p in PRESET_DIR.glob("*.yaml"))
+
+
+def load_config(hw: "str | Path | dict | DPUConfig", **overrides: Any) -> DPUConfig:
+    """A DPUConfig from a preset name, a YAML path, a mapping or a DPUConfig, with dotted overrides."""
+    if isinstance(hw, DPUConfig):
+        cfg = hw
+    elif isinstance(hw, dict):
+        cfg = from_dict(hw)
+    else:
+        text = str(hw)
+        path = Path(text)
+        if text in presets():
+            path = PRESET_DIR / f"{text}.yaml"
+        elif not (path.suffix in (".yaml", ".yml") and path.exists()):
+            raise ConfigError(f"hw={text!r}: not a preset ({', '.join(presets())}) nor an existing YAML file")
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as e:
+            raise ConfigError(f"hw={text!r}: YAML does not parse: {e}") from e
+        data.setdefault("name", path.stem)
+        cfg = from_dict(data)
+    return cfg.replace(**overrides) if overrides else cfg
