@@ -53,8 +53,8 @@ class Layer:
             v = getattr(self, fname)
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise WorkloadError(f"layer {self.name!r}: {fname}={v!r} must be a positive integer")
-        if self.padding < 0:
-            raise WorkloadError(f"layer {self.name!r}: padding={self.padding!r} must be >= 0")
+        if not isinstance(self.padding, (int, np.integer)) or self.padding < 0:
+            raise WorkloadError(f"layer {self.name!r}: padding={self.padding!r} must be an integer >= 0")
         if self.C % self.groups or self.K % self.groups:
             raise WorkloadError(
                 f"layer {self.name!r}: groups={self.groups} must divide C={self.C} and K={self.K}")
@@ -107,6 +107,9 @@ class Layer:
 
     @property
     def ifmap_elems(self) -> int:
+        """Input activation elements; a matmul reads its N * P rows of C values."""
+        if self.op == "matmul":
+            return self.N * self.P * self.Q * self.C
         return self.N * self.C * self.H * self.W
 
     @property

@@ -1,0 +1,102 @@
+"""The `archsim` command line: run, list, and the study commands built on simulate()."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from hw.errors import ConfigError
+from quant.errors import QuantError
+from workloads.errors import WorkloadError
+
+from .errors import SimulationError
+
+USER_ERRORS = (ConfigError, QuantError, WorkloadError, SimulationError, FileNotFoundError)
+
+
+def parse_set(items: list[str] | None) -> dict:
+    """--set pe.rows=32 --set dram.type=HBM2 -> {"pe.rows": 32, "dram.type": "HBM2"} (YAML scalars)."""
+    out = {}
+    for item in items or []:
+        if "=" not in item:
+            raise ConfigError(f"--set {item!r}: expected FIELD=VALUE, e.g. pe.rows=32")
+        key, value = item.split("=", 1)
+        out[key.strip()] = yaml.safe_load(value)
+    return out
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--hw", default="flexnn", help="hardware preset name or YAML file (default: flexnn)")
+    p.add_argument("--set", action="append", metavar="FIELD=VALUE",
+                   help="override a hardware field, e.g. --set pe.rows=32 (repeatable)")
+    p.add_argument("--batch", type=int, default=1, help="batch size (default: 1)")
+    p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights (default: 0)")
+
+
+def cmd_run(args) -> int:
+    from .simulate import simulate
+    res = simulate(args.workload, hw=args.hw, quant=args.quant, dataflow=args.dataflow,
+                   seed=args.seed, batch=args.batch, objective=args.objective, **parse_set(args.set))
+    paths = res.save(args.out)
+    s = res.summary.iloc[0]
+    print(f"{s['workload']} on {s['hw']} ({s['quant']}, dataflow {s['dataflow']}): "
+          f"{s['cycles']:,} cycles = {s['latency_us']:.1f} us, {s['energy_uj']:.1f} uJ, "
+          f"DRAM {s['dram_bytes'] / 2**20:.2f} MiB, utilization {s['utilization']:.1%}")
+    print("wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_list(args) -> int:
+    import quant
+    import workloads
+    from hw.config import presets
+    from .mapper import DATAFLOWS
+    print("workloads:  " + ", ".join(workloads.available()))
+    print("hardware:   " + ", ".join(presets()))
+    schemes = quant.available_schemes()
+    print("quant:      " + ", ".join(schemes))
+    for name, desc in schemes.items():
+        print(f"  {name}: {desc}")
+    print("dataflows:  " + ", ".join(DATAFLOWS + ("auto",)))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="archsim",
+        description="Discrete-event simulator of a FlexNN-style DPU running whole networks, "
+                    "with StruM structured mixed-precision weights.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("run", help="simulate one workload and write CSV reports",
+                       description="Simulate WORKLOAD and write layers.csv, energy.csv, summary.csv, "
+                                   "config.yaml and trace.json to --out.")
+    p.add_argument("workload", help="zoo name (see `archsim list`), SCALE-Sim topology .csv, .yaml or .onnx")
+    _add_common(p)
+    p.add_argument("--quant", default="int8",
+                   help="weight format, e.g. int8, int4, strum-dliq, strum-mip2q:L=8,k=4, nm:N=2,M=4")
+    p.add_argument("--dataflow", default="auto", choices=["ws", "os", "is", "auto"],
+                   help="weight-, output-, input-stationary, or auto (per layer; default)")
+    p.add_argument("--objective", default="edp", choices=["edp", "latency", "energy"],
+                   help="what dataflow auto minimises per layer (default: edp)")
+    p.add_argument("--out", required=True, help="output directory")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("list", help="list workloads, hardware presets, quantization schemes and dataflows")
+    p.set_defaults(func=cmd_list)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except USER_ERRORS as e:
+        print(f"archsim: error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

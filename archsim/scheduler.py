@@ -1,0 +1,217 @@
+"""Scheduler: runs the planned layers as SimPy processes over the DPU actors.
+
+Each layer is a loader / compute / storer pipeline with double buffering: the loader
+fills one of two tile slots while the PE grid computes on the other; the storer drains
+spilled outputs to DRAM. A layer's loader starts when the previous layer starts
+computing (so its weights prefetch); its compute starts when the previous layer's compute
+is done and its inputs exist. Layers compute one after another in topological order.
+
+Identical SRAM tiles are coalesced into at most `max_steps` pipeline steps per layer
+(first and last tile kept apart, so fill and drain are timed exactly); events then grow
+with the number of layers, not with the batch size or the simulated cycles.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import simpy
+
+from hw.actors import DMA, DRAM, PPU, SRAM, PEGrid
+from hw.config import DPUConfig
+
+from .ledger import Ledger
+from .plan import LayerPlan, gemm_counts
+
+MAX_STEPS = 16
+VECTOR_STEPS = 4
+
+
+def split_even(total: int, n: int) -> np.ndarray:
+    """n non-negative integers that sum exactly to `total`, as even as possible."""
+    base, rem = divmod(int(total), n)
+    out = np.full(n, base, dtype=np.int64)
+    out[:rem] += 1
+    return out
+
+
+def tile_loads(p: LayerPlan) -> tuple[np.ndarray, np.ndarray]:
+    """Per-tile DRAM->SRAM bytes of weights and of inputs, in execution order."""
+    t = p.mapping.tiling
+    nf, nm = t.f_chunks, t.m_chunks
+    wchunks = split_even(p.mapping.weight_bytes, nf)
+    ichunks = split_even(0 if p.ifmap_resident else t.ifmap_chunk_bytes * nm, nm)
+    if t.order == "weights-outer":  # for f: for m
+        w = np.zeros((nf, nm), dtype=np.int64)
+        w[:, 0] = wchunks
+        i = np.tile(ichunks, (nf, 1))
+    else:  # for m: for f
+        w = np.tile(wchunks, (nm, 1)) if nf > 1 else np.zeros((nm, 1), dtype=np.int64)
+        if nf == 1:
+            w[0, 0] = wchunks[0]
+        i = np.zeros((nm, nf), dtype=np.int64)
+        i[:, 0] = ichunks
+    return w.ravel(), i.ravel()
+
+
+def coalesce(n: int, max_steps: int) -> np.ndarray:
+    """Start indices of the steps that group n tiles into at most max_steps."""
+    if n <= max_steps:
+        return np.arange(n)
+    middle = np.linspace(1, n - 1, max_steps - 1, endpoint=False).astype(np.int64)
+    return np.unique(np.concatenate(([0], middle, [n - 1])))
+
+
+@dataclass
+class Step:
+    weight_bytes: int
+    ifmap_bytes: int
+    store_bytes: int
+    cycles: int
+    tiles: int
+
+
+def gemm_steps(p: LayerPlan, max_steps: int) -> list[Step]:
+    w, i = tile_loads(p)
+    n = len(w)
+    starts = coalesce(n, max_steps)
+    tiles = np.diff(np.append(starts, n))
+    ws = np.add.reduceat(w, starts)
+    is_ = np.add.reduceat(i, starts)
+    cyc = np.add.reduceat(split_even(p.mapping.compute_cycles, n), starts)
+    st = np.add.reduceat(split_even(p.spill_bytes, n), starts)
+    return [Step(int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in zip(ws, is_, st, cyc, tiles)]
+
+
+def vector_steps(p: LayerPlan, cfg: DPUConfig) -> list[Step]:
+    n = VECTOR_STEPS
+    cycles = math.ceil(p.layer.vector_ops / cfg.ppu.ops_per_cycle)
+    return [Step(0, int(a), int(b), int(c), 1) for a, b, c in
+            zip(split_even(p.input_load_bytes, n), split_even(p.spill_bytes, n), split_even(cycles, n))]
+
+
+@dataclass
+class LayerTiming:
+    load_start: float = math.inf
+    compute_start: float = 0.0
+    compute_end: float = 0.0
+    done: float = 0.0
+    busy_cycles: int = 0
+
+
+class Scheduler:
+    def __init__(self, plans: list[LayerPlan], cfg: DPUConfig, ledger: Ledger, max_steps: int = MAX_STEPS):
+        self.plans, self.cfg, self.ledger, self.max_steps = plans, cfg, ledger, max_steps
+        self.env = simpy.Environment()
+        self.dram = DRAM(self.env, cfg, ledger)
+        self.dma = DMA(self.env, cfg, ledger, self.dram)
+        self.sram = SRAM(cfg)
+        self.pe = PEGrid(self.env, ledger)
+        self.ppu = PPU(self.env, ledger)
+        self.timing = {p.layer.name: LayerTiming() for p in plans}
+        env = self.env
+        self.compute_started = {p.layer.name: env.event() for p in plans}
+        self.compute_done = {p.layer.name: env.event() for p in plans}
+        self.done = {p.layer.name: env.event() for p in plans}
+        self.remaining_consumers = {p.layer.name: len(p.succs) for p in plans}
+
+    def run(self) -> float:
+        names = [p.layer.name for p in self.plans]
+        for i, p in enumerate(self.plans):
+            self.env.process(self._layer(p, names[i - 1] if i else None, names[i - 2] if i > 1 else None))
+        self.env.run()
+        unfinished = [n for n, e in self.done.items() if not e.triggered]
+        if unfinished:  # a logic error, never a user error: fail loudly rather than hang
+            raise RuntimeError(f"simulation stalled; unfinished layers: {unfinished[:5]}")
+        return self.env.now
+
+    def _inputs_ready(self, p: LayerPlan):
+        evs = [self.compute_done[q] if q_res else self.done[q]
+               for q, q_res in ((q, self._is_resident(q)) for q in p.preds)]
+        return self.env.all_of(evs)
+
+    def _is_resident(self, name: str) -> bool:
+        return self.plans_by_name[name].ofmap_resident
+
+    @property
+    def plans_by_name(self) -> dict[str, LayerPlan]:
+        if not hasattr(self, "_by_name"):
+            self._by_name = {p.layer.name: p for p in self.plans}
+        return self._by_name
+
+    def _layer(self, p: LayerPlan, prev: str | None, prevprev: str | None):
+        env, name = self.env, p.layer.name
+        if prev is not None:  # prefetch under the previous layer, never beside two others
+            yield self.compute_started[prev]
+        if prevprev is not None:
+            yield self.done[prevprev]
+        steps = gemm_steps(p, self.max_steps) if p.mapping is not None else vector_steps(p, self.cfg)
+        footprint = p.mapping.tiling.footprint_bytes if p.mapping is not None else 0
+        self.sram.allocate(footprint, f"layer {name!r} tile buffers")
+        slots = simpy.Container(env, capacity=2, init=2)
+        loaded = simpy.Store(env)
+        computed = simpy.Store(env)
+        inputs_ready = self._inputs_ready(p)
+        env.process(self._loader(p, steps, slots, loaded, inputs_ready))
+        env.process(self._storer(p, steps, computed))
+        # compute
+        if prev is not None:
+            yield self.compute_done[prev]
+        yield inputs_ready
+        t = self.timing[name]
+        t.compute_start = env.now
+        if p.ofmap_resident:
+            self.sram.allocate(p.layer.ofmap_bytes, f"layer {name!r} output kept on chip")
+        self.compute_started[name].succeed()
+        unit = self.pe if p.mapping is not None else self.ppu
+        for k, step in enumerate(steps):
+            yield loaded.get()
+            yield env.process(unit.run(step.cycles, name, f"{name} step {k}"))
+            t.busy_cycles += step.cycles
+            yield slots.put(1)
+            yield computed.put(step)
+        t.compute_end = env.now
+        self._account_compute(p)
+        for q in p.preds:
+            self.remaining_consumers[q] -= 1
+            if self.remaining_consumers[q] == 0 and self.plans_by_name[q].ofmap_resident:
+                self.sram.free(self.plans_by_name[q].layer.ofmap_bytes)
+        self.compute_done[name].succeed()
+        yield self.done[name]
+        self.sram.free(footprint)
+
+    def _loader(self, p: LayerPlan, steps: list[Step], slots, loaded, inputs_ready):
+        env, name = self.env, p.layer.name
+        for step in steps:
+            yield slots.get(1)
+            self.timing[name].load_start = min(self.timing[name].load_start, env.now)
+            moves = []
+            if step.weight_bytes:
+                moves.append(env.process(self.dma.move(step.weight_bytes, name, "weights", to_dram=False)))
+            if step.ifmap_bytes:
+                if not inputs_ready.triggered:
+                    yield inputs_ready
+                moves.append(env.process(self.dma.move(step.ifmap_bytes, name, "inputs", to_dram=False)))
+            if moves:
+                yield env.all_of(moves)
+            yield loaded.put(step)
+
+    def _storer(self, p: LayerPlan, steps: list[Step], computed):
+        env, name = self.env, p.layer.name
+        for _ in steps:
+            step = yield computed.get()
+            if step.store_bytes:
+                yield env.process(self.dma.move(step.store_bytes, name, "outputs", to_dram=True))
+        if not self.compute_done[name].triggered:
+            yield self.compute_done[name]
+        self.timing[name].done = env.now
+        self.done[name].succeed()
+
+    def _account_compute(self, p: LayerPlan) -> None:
+        name = p.layer.name
+        if p.mapping is not None:
+            for comp, action, count in gemm_counts(p.mapping, p.fmt, p.layer):
+                self.ledger.add(name, comp, action, count)
+        else:
+            self.ledger.add(name, "ppu", "op", p.layer.vector_ops)

@@ -1,0 +1,127 @@
+"""SimPy actors of the DPU: DRAM, DMA engine, SRAM, PE grid and post-processing unit.
+
+Time is in cycles of the DPU clock. Every actor writes what it does to a ledger with
+``add(layer, component, action, count)`` and ``span(component, layer, name, start, end)``.
+"""
+from __future__ import annotations
+
+import math
+
+import simpy
+
+from .config import DPUConfig
+from .errors import ConfigError
+
+#: a DRAM transfer is served in at most this many chunks, so concurrent streams interleave
+#: (and share bandwidth) at chunk granularity without one event per burst
+DRAM_CHUNKS = 4
+
+
+class DRAM:
+    """Off-chip memory: one shared data port of `bytes_per_cycle`, plus a fixed access latency."""
+
+    def __init__(self, env: simpy.Environment, cfg: DPUConfig, ledger) -> None:
+        self.env, self.ledger = env, ledger
+        self.ideal = cfg.dram.type == "ideal"
+        self.bw = cfg.dram.bytes_per_cycle
+        self.latency = cfg.dram.latency_cycles
+        self.burst = cfg.dram.burst_bytes
+        self.port = simpy.Resource(env, capacity=1)
+        self.busy_cycles = 0
+
+    def transfer(self, nbytes: int, layer: str, write: bool):
+        """Process: move `nbytes` over the port (reads pay the latency first)."""
+        self.ledger.add(layer, "dram", "write" if write else "read", nbytes)
+        if self.ideal or nbytes <= 0:
+            return
+        if not write and self.latency:
+            yield self.env.timeout(self.latency)
+        bursts = math.ceil(nbytes / self.burst)
+        chunks = min(DRAM_CHUNKS, bursts)
+        per_chunk = [bursts // chunks + (1 if i < bursts % chunks else 0) for i in range(chunks)]
+        for nb in per_chunk:
+            with self.port.request() as req:
+                yield req
+                cycles = math.ceil(nb * self.burst / self.bw)
+                self.busy_cycles += cycles
+                yield self.env.timeout(cycles)
+
+
+class DMA:
+    """`channels` descriptor engines moving tiles between DRAM and SRAM, each with a setup cost."""
+
+    def __init__(self, env: simpy.Environment, cfg: DPUConfig, ledger, dram: DRAM) -> None:
+        self.env, self.ledger, self.dram = env, ledger, dram
+        self.channels = simpy.Resource(env, capacity=cfg.dma.channels)
+        self.setup = cfg.dma.setup_cycles
+        self.bw = cfg.dma.bytes_per_cycle
+        self.ideal = dram.ideal
+
+    def move(self, nbytes: int, layer: str, what: str, to_dram: bool):
+        """Process: one descriptor, DRAM -> SRAM (a load) or SRAM -> DRAM (a store)."""
+        if nbytes <= 0:
+            return
+        self.ledger.add(layer, "dma", "transfer", nbytes)
+        self.ledger.add(layer, "sram", "read" if to_dram else "write", nbytes)
+        if self.ideal:
+            self.ledger.add(layer, "dram", "write" if to_dram else "read", nbytes)
+            return
+        with self.channels.request() as req:
+            yield req
+            start = self.env.now
+            if self.setup:
+                yield self.env.timeout(self.setup)
+            yield from self.dram.transfer(nbytes, layer, write=to_dram)
+            floor = self.setup + math.ceil(nbytes / self.bw)
+            if self.env.now - start < floor:
+                yield self.env.timeout(floor - (self.env.now - start))
+            self.ledger.span("dma", layer, ("store " if to_dram else "load ") + what, start, self.env.now)
+
+
+class SRAM:
+    """Software-managed scratchpad: tile buffers are allocated and freed; overflow is an error."""
+
+    def __init__(self, cfg: DPUConfig) -> None:
+        self.capacity = cfg.sram.bytes
+        self.used = 0
+        self.peak = 0
+
+    def allocate(self, nbytes: int, what: str) -> None:
+        if self.used + nbytes > self.capacity:
+            raise ConfigError(
+                f"sram.bytes={self.capacity}: {what} needs {nbytes} bytes but only "
+                f"{self.capacity - self.used} are free; use a larger SRAM or smaller tiles")
+        self.used += nbytes
+        self.peak = max(self.peak, self.used)
+
+    def free(self, nbytes: int) -> None:
+        self.used -= nbytes
+        assert self.used >= 0, "SRAM freed more than it allocated"
+
+
+class ComputeUnit:
+    """An exclusive engine that holds for a given number of cycles: the PE grid or the PPU."""
+
+    def __init__(self, env: simpy.Environment, ledger, component: str) -> None:
+        self.env, self.ledger, self.component = env, ledger, component
+        self.unit = simpy.Resource(env, capacity=1)
+        self.busy_cycles = 0
+
+    def run(self, cycles: int, layer: str, name: str):
+        """Process: occupy the unit for `cycles`."""
+        with self.unit.request() as req:
+            yield req
+            start = self.env.now
+            yield self.env.timeout(cycles)
+            self.busy_cycles += cycles
+            self.ledger.span(self.component, layer, name, start, self.env.now)
+
+
+def PEGrid(env: simpy.Environment, ledger) -> ComputeUnit:
+    """The rows x cols x lanes MAC array; one layer's tile at a time."""
+    return ComputeUnit(env, ledger, "pe_array")
+
+
+def PPU(env: simpy.Environment, ledger) -> ComputeUnit:
+    """Post-processing / vector unit: pooling, eltwise adds, concatenation."""
+    return ComputeUnit(env, ledger, "ppu")

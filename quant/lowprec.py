@@ -1,0 +1,78 @@
+"""The two StruM low-precision formats for the non-selected INT8 codes of a block.
+
+Both work on the low-precision members only, given as an int16 array (blocks, m) of the
+m = L - k low codes of each block (selection leaves exactly m per block).
+
+DLIQ: q ~ q4 * 2^e_b, q4 in [-8, 7], one shift e_b per block chosen from 0..shift_max
+to minimise the squared error over the block's low-precision members (ties: smaller e).
+Rounding is the hardware rounding shift, (q + 2^(e-1)) >> e = floor(q / 2^e + 1/2):
+nearest, ties toward +inf.
+
+MIP2Q: q ~ sign * 2^e, e in [0, 6], stored as 1 sign bit + a 3-bit exponent code
+(code 0 = the value zero, code c = 2^(c-1)). Only q = 0 maps to zero.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+Q4_MIN, Q4_MAX = -8, 7
+EXP_MAX = 6
+
+
+def _q4(qf: np.ndarray, inv: np.ndarray | float, out: np.ndarray) -> np.ndarray:
+    """clip(floor(q * 2^-e + 1/2), -8, 7) into `out` (float32; exact for these integers)."""
+    np.multiply(qf, inv, out=out)
+    out += np.float32(0.5)
+    np.floor(out, out=out)
+    return np.clip(out, Q4_MIN, Q4_MAX, out=out)
+
+
+def dliq(q_low: np.ndarray, shift_max: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(q4, shift, q_hat) for the low codes q_low (blocks, m): q4 and q_hat (blocks, m) int16,
+    shift (blocks,) uint8. Loops only over the shift_max + 1 candidate shifts."""
+    qf = q_low.astype(np.float32)
+    ones = np.ones(qf.shape[-1], dtype=np.float32)
+    buf = np.empty_like(qf)
+    err = np.empty(qf.shape[0], dtype=np.float32)
+    best = np.full(qf.shape[0], np.inf, dtype=np.float32)
+    shift = np.zeros(qf.shape[0], dtype=np.uint8)
+    for e in range(shift_max + 1):
+        _q4(qf, np.float32(2.0 ** -e), buf)
+        buf *= np.float32(2.0 ** e)
+        buf -= qf
+        buf *= buf
+        np.matmul(buf, ones, out=err)            # exact: integer sums < 2^24
+        better = err < best                      # strict: ties keep the smaller shift
+        np.copyto(best, err, where=better)
+        shift[better] = e
+    step = np.ldexp(np.float32(1.0), shift.astype(np.int32))[:, None]
+    q4 = _q4(qf, np.float32(1.0) / step, buf)
+    return q4.astype(np.int16), shift, (q4 * step).astype(np.int16)
+
+
+def _p2_table(round_mode: str) -> tuple[np.ndarray, np.ndarray]:
+    """(exp_code, signed value) for q = -128..127 under the given rounding, index q + 128."""
+    v = np.arange(-128, 128)
+    a = np.abs(v).astype(np.float64)
+    if round_mode == "log":
+        e = np.clip(np.rint(np.log2(np.maximum(a, 1.0))), 0, EXP_MAX)
+    else:
+        powers = 2.0 ** np.arange(EXP_MAX + 1)
+        dist = np.abs(a[:, None] - powers[None, :])
+        e = EXP_MAX - np.argmin(dist[:, ::-1], axis=1)     # ties to the larger power
+    code = np.where(a == 0, 0, e + 1).astype(np.uint8)
+    val = (np.sign(v) * np.where(a == 0, 0, 2.0 ** e)).astype(np.int16)
+    return code, val
+
+
+def mip2q(q_low: np.ndarray, round_mode: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(sign, exp_code, q_hat) for low codes q_low, by table lookup on q."""
+    code_t, val_t = _p2_table(round_mode)
+    idx = q_low.astype(np.intp) + 128
+    return (q_low < 0).astype(np.uint8), code_t[idx], val_t[idx]
+
+
+def p2_value(sign: np.ndarray, code: np.ndarray) -> np.ndarray:
+    """Integer value of MIP2Q fields: (-1)^sign * 2^(code-1), or 0 for code 0."""
+    mag = np.where(code == 0, 0, np.left_shift(1, np.maximum(code.astype(np.int16), 1) - 1))
+    return np.where(sign.astype(bool), -mag, mag).astype(np.int16)
