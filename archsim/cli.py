@@ -48,6 +48,21 @@ def cmd_run(args) -> int:
     return 0
 
 
+def cmd_quantize(args) -> int:
+    from reports import write_csv_atomic
+    from .weight_report import quantize_workload
+    df = quantize_workload(args.workload, args.quant or ["int8", "strum-dliq", "strum-mip2q"],
+                           seed=args.seed, batch=args.batch)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_csv_atomic(df, out / "quant.csv")
+    net = df[df["layer"] == "network"]
+    print(net[["scheme", "bits_per_weight", "hp_fraction", "sqnr_db", "worst_layer_sqnr_db",
+               "weight_source"]].to_string(index=False))
+    print(f"wrote {out / 'quant.csv'}")
+    return 0
+
+
 def cmd_list(args) -> int:
     import quant
     import workloads
@@ -83,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what dataflow auto minimises per layer (default: edp)")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("quantize", help="weight-format statistics per layer: bits, SQNR, multiply mix",
+                       description="Quantize every conv/fc layer of WORKLOAD under each --quant scheme "
+                                   "and write quant.csv (one row per layer and scheme, plus network rows).")
+    p.add_argument("workload", help="zoo name (see `archsim list`), SCALE-Sim topology .csv, .yaml or .onnx")
+    p.add_argument("--quant", action="append", metavar="Q",
+                   help="scheme to evaluate (repeatable; default: int8, strum-dliq, strum-mip2q)")
+    p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights (default: 0)")
+    p.add_argument("--batch", type=int, default=1, help="batch size (does not change weights; default: 1)")
+    p.add_argument("--out", required=True, help="output directory for quant.csv")
+    p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("list", help="list workloads, hardware presets, quantization schemes and dataflows")
     p.set_defaults(func=cmd_list)

@@ -46,6 +46,17 @@ def layer_seed(seed: int, name: str) -> int:
     return (seed * 1_000_003 + zlib.crc32(name.encode())) % (2 ** 32)
 
 
+def layer_weights(layer: Layer, seed: int) -> tuple[np.ndarray, str]:
+    """The layer's weights (OIHW float32) and where they come from: "real" or "synthetic"."""
+    if layer.weights is not None:
+        return np.asarray(layer.weights, dtype=np.float32), "real"
+    return synthetic_layer_weights(layer.name, layer.weight_shape, seed), "synthetic"
+
+
+def synthetic_layer_weights(name: str, shape: tuple, seed: int) -> np.ndarray:
+    return quant.synthetic_weights(shape, layer_seed(seed, name))
+
+
 def layer_format(layer: Layer, scheme: str, seed: int) -> LayerFormat:
     """Quantize the layer's weights (real if the layer carries them) under `scheme`."""
     canonical = str(quant.parse_scheme(scheme))
@@ -56,8 +67,7 @@ def layer_format(layer: Layer, scheme: str, seed: int) -> LayerFormat:
 
 @lru_cache(maxsize=4096)
 def _synthetic_format(scheme: str, name: str, shape: tuple, seed: int) -> LayerFormat:
-    w = quant.synthetic_weights(shape, layer_seed(seed, name))
-    return _format_of(scheme, w, "synthetic")
+    return _format_of(scheme, synthetic_layer_weights(name, shape, seed), "synthetic")
 
 
 def _format_of(scheme: str, w: np.ndarray, source: str) -> LayerFormat:

@@ -54,7 +54,8 @@ class Result:
         return float(self.summary["energy_uj"].iloc[0])
 
 
-def _workload(workload, batch: int) -> nx.DiGraph:
+def load_workload(workload, batch: int) -> nx.DiGraph:
+    """A graph as given, or the zoo network / file it names."""
     if isinstance(workload, nx.DiGraph):
         return workload
     return workloads.load(workload, batch=batch)
@@ -79,7 +80,7 @@ def simulate(workload, hw="flexnn", quant="int8", dataflow: str = "auto", seed: 
     if not isinstance(max_steps, int) or max_steps < 3:
         raise SimulationError(f"max_steps={max_steps!r}: must be an integer >= 3")
     scheme = str(quant_scheme(quant))
-    g = _workload(workload, batch)
+    g = load_workload(workload, batch)
     table = hw_energy.energy_table(cfg)
     pj = table.pj
     pe_model = hw_pe.pe_model(cfg)
@@ -195,6 +196,7 @@ def _summary(g, cfg, scheme, dataflow, layers_df, energy_df, total, sched, seed,
         "power_mw": energy_pj / (total / cfg.clock_ghz) if total else 0.0,
         "sram_peak_bytes": sched.sram.peak, "pe_variant": cfg.pe.variant,
         "batch": int(g.graph.get("batch", 1)), "seed": seed, "layers": len(plans),
+        "events": sched.env.events_processed,
     }
     for comp, e in energy_df.groupby("component", sort=True)["energy_pj"].sum().items():
         summary[f"energy_{comp}_uj"] = float(e) * 1e-6

@@ -21,6 +21,7 @@ LANE_MODES = ("vxv", "mxm")
 INTERCONNECTS = ("broadcast", "systolic")
 PE_VARIANTS = ("int8", "strum-static", "strum-dynamic", "packed")
 LOW_LANE_KINDS = ("mul8x4", "shift")
+DLIQ_SHIFTS = ("lane", "block")
 DRAM_TYPES = ("LPDDR4", "LPDDR4X", "LPDDR5", "DDR4", "DDR3", "GDDR5", "HBM2", "ideal")
 TECH_NODES = (7, 16, 22)
 
@@ -46,6 +47,12 @@ class PEGridConfig:
     hp_lanes: int = field(default=2, metadata=_pos(lo=0, lo_open=False))
     #: strum-static low lanes: 8x4 multiplier + shifter (DLIQ) or shifter only (MIP2Q)
     low_lane_kind: str = field(default="mul8x4", metadata=_pos(str, choices=LOW_LANE_KINDS))
+    #: StruM block length L the PE is built for (weights per block along the reduction axis):
+    #: sizes the per-block exponent registers; match it to the weight scheme's L
+    block_length: int = field(default=8, metadata=_pos(lo=2, lo_open=False, hi=256))
+    #: strum-static DLIQ: one barrel shifter per low lane ("lane"), or one per block shared by
+    #: the low lanes after a low-precision sub-tree of the VxV adder tree ("block"; VxV only)
+    dliq_shift: str = field(default="lane", metadata=_pos(str, choices=DLIQ_SHIFTS))
     accumulator_bits: int = field(default=24, metadata=_pos())
 
     @property
@@ -173,6 +180,10 @@ def validate(obj: Any, prefix: str = "") -> None:
             object.__setattr__(obj, f.name, _check_value(path, value, f.metadata))
     if isinstance(obj, PEGridConfig) and obj.hp_lanes > obj.lanes:
         raise ConfigError(f"{prefix}hp_lanes={obj.hp_lanes}: must be <= {prefix}lanes={obj.lanes}")
+    if (isinstance(obj, PEGridConfig) and obj.dliq_shift == "block" and obj.variant == "strum-static"
+            and obj.low_lane_kind == "mul8x4" and obj.lane_mode != "vxv"):
+        raise ConfigError(f"{prefix}dliq_shift='block' with {prefix}lane_mode={obj.lane_mode!r}: a shifter shared "
+                          f"per block needs the VxV adder tree; allowed: dliq_shift='lane', or lane_mode='vxv'")
     if isinstance(obj, DPUConfig):
         for name in ("energy_overrides", "area_overrides"):
             d = getattr(obj, name)

@@ -8,7 +8,9 @@ accumulators for MxM. The variants (cfg.pe.variant) change the lanes:
 - strum-static: hp_lanes lanes keep 8x8; the others are 8x4 multiplier + barrel shifter
   (DLIQ, low_lane_kind "mul8x4") or a shifter only (MIP2Q, "shift"); low lanes' FL RF
   sub-banks are 4 bits wide; a precision mask per FL entry and an order-preserving
-  activation routing network send each weight of a block to a lane of its kind.
+  activation routing network send each weight of a block to a lane of its kind. With
+  dliq_shift "block", DLIQ low lanes drop their shifters: their products are summed by a
+  sub-tree of the VxV adder tree and shifted once per block by one shared, wider shifter.
 - strum-dynamic: full 8x8 lanes, plus a shifter and mode select per lane; low-precision
   ops gate the unused half of the multiplier.
 - packed: 8x8 multipliers that split into two 8x4 products, so low-precision work runs at
@@ -59,6 +61,8 @@ class PEModel:
     leakage_nw_per_um2: float
     scan_cap: float  # weights per cycle the zero-skip scan can consume (caps skip-heavy mixes)
     rf_read_byte_pj: float  # one RF byte read, for energy_per_mac(include_rf=True)
+    dliq_shift: str = "lane"  # strum-static DLIQ: a shifter per low lane, or one shared per block
+    block_length: int = 8  # StruM block length L the PE is built for (sizes the block exponents)
 
     def area_um2(self) -> float:
         return sum(c.area_um2 for c in self.components)
@@ -113,7 +117,8 @@ class PEModel:
     def runs_on_low_lane(self, kind: str) -> bool:
         """Whether a strum-static low lane executes `kind`; anything else runs, expanded to
         INT8 by the load unit, on an 8x8 lane."""
-        return _Shape(self.variant, self.lanes, self.hp_lanes, self.low_lane_kind).on_low_lane(kind)
+        return _Shape(self.variant, self.lanes, self.hp_lanes, self.low_lane_kind, self.dliq_shift,
+                      self.block_length).on_low_lane(kind)
 
     def lane_ops_per_cycle(self, mix: dict[str, float]) -> float:
         """Weights of `mix` (counts or fractions by kind) retired per cycle by one PE.
@@ -205,13 +210,37 @@ class _Shape:
     lanes: int
     hp: int  # lanes with a full 8x8 multiplier
     low_kind: str | None
+    dliq_shift: str = "lane"
+    block_length: int = 8
 
     @property
     def low(self) -> int:
         return self.lanes - self.hp
 
+    @property
+    def block_shift(self) -> bool:
+        """strum-static DLIQ with one shifter per block shared by the low lanes."""
+        return self.variant == "strum-static" and self.low > 0 and self.low_kind == "mul8x4" \
+            and self.dliq_shift == "block"
+
+    @property
+    def shared_shifters(self) -> int:
+        """Shared block shifters: one per block a cycle's `lanes` weights touch, at most one per low lane."""
+        return min(self.low, math.ceil(self.lanes / self.block_length))
+
+    @property
+    def shared_shifter_bits(self) -> int:
+        """Output width of a shared shifter: the sum of the low lanes' 8x4 products (12 b +
+        log2 of the lanes it serves) widened by the DLIQ shift range (4 b: quant shift_max 4)."""
+        per = math.ceil(self.low / self.shared_shifters)
+        return 12 + math.ceil(math.log2(per)) + 4
+
     def on_low_lane(self, kind: str) -> bool:
-        """strum-static low lanes run shift weights, and 8x4 weights if they have an 8x4 multiplier."""
+        """strum-static low lanes run shift weights, and 8x4 weights if they have an 8x4 multiplier.
+        With a block-shared shifter a low lane has no shifter of its own, so MIP2Q shift weights
+        (one exponent per weight) are expanded to INT8 and run on an 8x8 lane."""
+        if self.block_shift and kind == "shift":
+            return False
         return self.variant == "strum-static" and self.low > 0 and (
             kind == "shift" or (kind == "mul8x4" and self.low_kind == "mul8x4"))
 
@@ -221,7 +250,8 @@ def pe_model(cfg) -> PEModel:
     t = tech.entries(cfg)
     pe = cfg.pe
     static = pe.variant == "strum-static"
-    shape = _Shape(pe.variant, pe.lanes, pe.hp_lanes if static else pe.lanes, pe.low_lane_kind if static else None)
+    shape = _Shape(pe.variant, pe.lanes, pe.hp_lanes if static else pe.lanes, pe.low_lane_kind if static else None,
+                   pe.dliq_shift, pe.block_length)
     acc_name, acc_e, acc_a, acc_prov = _acc_unit(pe.accumulator_bits, t)
     comps = _storage(cfg, shape, t) + _datapath(cfg, shape, t)
     comps.append(PEComponent(f"accumulator adder ({pe.accumulator_bits} b, MxM)", acc_name, float(pe.lanes), acc_a,
@@ -238,7 +268,8 @@ def pe_model(cfg) -> PEModel:
     return PEModel(variant=shape.variant, lanes=pe.lanes, hp_lanes=shape.hp, low_lane_kind=shape.low_kind,
                    lane_mode=pe.lane_mode, components=tuple(comps), op_parts=_op_parts(shape, t),
                    acc_parts=acc_parts, leakage_nw_per_um2=t["logic_leakage_nw_per_um2"].value,
-                   scan_cap=float(max(cfg.rf.weight_bytes, peak)), rf_read_byte_pj=rf_byte_energy_pj(cfg, t)[0])
+                   scan_cap=float(max(cfg.rf.weight_bytes, peak)), rf_read_byte_pj=rf_byte_energy_pj(cfg, t)[0],
+                   dliq_shift=pe.dliq_shift, block_length=pe.block_length)
 
 
 def _adder(t: dict):
@@ -266,8 +297,10 @@ def _storage(cfg, sh: _Shape, t: dict) -> list[PEComponent]:
             "strum_flexnn.md s3 L-bit mask per block")
     if sh.variant in ("strum-dynamic", "packed") or (static_low and sh.low_kind == "mul8x4"):
         x = t["strum_block_exponent_bits"]
-        add(comps, "DLIQ block exponents", "reg_bit", x.value * rf.weight_bytes / sh.lanes, "storage",
-            f"{x.value:g} b per block of `lanes` FL entries: {x.provenance}")
+        blocks = math.ceil(rf.weight_bytes / sh.block_length)
+        add(comps, "DLIQ block exponents", "reg_bit", x.value * blocks, "storage",
+            f"{x.value:g} b per block of L = pe.block_length = {sh.block_length} FL entries, "
+            f"ceil({rf.weight_bytes}/{sh.block_length}) = {blocks} blocks in the FL RF: {x.provenance}")
     return comps
 
 
@@ -282,7 +315,14 @@ def _datapath(cfg, sh: _Shape, t: dict) -> list[PEComponent]:
     add(comps, "mul_8x8" + (" (splittable)" if sh.variant == "packed" else ""), "mul_8x8", sh.hp)
     if sh.low_kind == "mul8x4":
         add(comps, "mul_8x4 (low lanes)", "mul_8x4", sh.low)
-    add(comps, "barrel shifter (low lanes)", "shift_8to16", sh.low)
+    if sh.block_shift:
+        s, w = t["shift_8to16"], sh.shared_shifter_bits
+        comps.append(PEComponent(f"shared block shifter ({w} b out, DLIQ exponent)", "shift_8to16",
+                                 float(sh.shared_shifters), s.area_um2 * w / 16, s.energy_pj * w / 16, "datapath",
+                                 f"{s.provenance}; x {w}/16 output bits (width-linear, [EST] Aladdin adder rule "
+                                 f"applied to the shifter); one per block in a cycle (pe.dliq_shift = block)"))
+    else:
+        add(comps, "barrel shifter (low lanes)", "shift_8to16", sh.low)
     if sh.variant == "strum-static" and sh.hp and sh.low:
         # order-preserving compaction: the j-th 8x8 weight of a group of `lanes` sits at position
         # j..j+low, the j-th low weight at j..j+hp: (low+1):1 muxes on hp lanes, (hp+1):1 on low lanes
@@ -305,6 +345,11 @@ def _op_parts(sh: _Shape, t: dict) -> dict[str, dict[str, float]]:
     """Datapath energy of one lane op by kind, without accumulation: unit + operand registers + routing."""
     e = {k: t[k].energy_pj for k in ("mul_8x8", "mul_8x4", "shift_8to16", "add_16", "reg_bit", "mux2_bit")}
     units = _unit_energy(sh.variant, sh.low_kind, e)
+    if sh.block_shift:
+        # the shared shifter fires once per cycle per block: each of the low lanes it serves pays 1/n
+        n = math.ceil(sh.low / sh.shared_shifters)
+        shared = e["shift_8to16"] * sh.shared_shifter_bits / 16 / n
+        units["mul8x4"] = {"mul_8x4": e["mul_8x4"], "shared block shifter (share)": shared}
     out = {}
     for kind in OP_KINDS:
         expanded = sh.variant == "strum-static" and kind != "mul8x8" and not sh.on_low_lane(kind)

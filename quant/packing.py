@@ -112,7 +112,7 @@ def decode(data: bytes, shape: tuple[int, ...], scheme: str | Scheme, *,
         low = ~hp & valid
         nib = rd.take(int(np.count_nonzero(low)), 4).astype(np.int16)
         if sch.name == "strum-mip2q":
-            q_hat[low] = p2_value(nib >> 3, nib & 7)
+            q_hat[low] = p2_value(nib >> 3, nib & 7, sch["emin"])
         else:
             q4 = np.where(nib >= 8, nib - 16, nib).astype(np.int16)
             if shift is not None:

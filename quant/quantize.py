@@ -74,11 +74,11 @@ def scheme_codes(sch: Scheme, q: np.ndarray) -> dict[str, np.ndarray]:
     q_low = q[low].reshape(q.shape[0] * q.shape[1], q.shape[2] - k)   # exactly L - k per block
     codes = {"q8": q, "hp": hp, "q_hat": q.copy()}
     if sch.name == "strum-dliq":
-        q4, shift, low_hat = dliq(q_low, sch["shift_max"])
+        q4, shift, low_hat = dliq(q_low, sch["shift_max"], sch["round"])
         codes["q4"] = _scatter(low, q4)
         codes["shift"] = shift.reshape(q.shape[:2])
     else:
-        sign, exp, low_hat = mip2q(q_low, sch["round"])
+        sign, exp, low_hat = mip2q(q_low, sch["round"], sch["emin"])
         codes["sign"], codes["exp"] = _scatter(low, sign), _scatter(low, exp)
     codes["q_hat"][low] = low_hat.ravel()
     return codes

@@ -61,14 +61,19 @@ SPECS: dict[str, SchemeSpec] = {s.name: s for s in (
                "none: plain INT4 clip of the INT8 code (e = 0, no shift bits)",
                choices=("block", "none")),
          Param("shift_max", int, 4, "largest per-block shift; the shift field has "
-               "ceil(log2(shift_max + 1)) bits", lo=0, hi=7))),
+               "ceil(log2(shift_max + 1)) bits", lo=0, hi=7),
+         Param("round", str, "even", "even: q / 2^e rounded half to even (unbiased); up: the "
+               "plain rounding shift (q + 2^(e-1)) >> e, ties toward +inf, whose bias adds up "
+               "along a dot product", choices=("even", "up")))),
     SchemeSpec(
         "strum-mip2q",
         "StruM MIP2Q: per block, k values keep their INT8 code, the rest become "
         "sign * 2^e, e in [0, 6] (1 sign bit + 3-bit exponent code, code 0 = zero)",
         (_L, _K, _SELECT, _META,
          Param("round", str, "linear", "linear: nearest power of two (ties to the larger); "
-               "log: e = round(log2 |q|)", choices=("linear", "log")))),
+               "log: e = round(log2 |q|)", choices=("linear", "log")),
+         Param("emin", int, 0, "smallest exponent: the 3-bit code spans 2^emin .. 2^(emin+6); "
+               "emin=1 trades +-1 for +-128", lo=0, hi=1))),
     SchemeSpec(
         "nm",
         "N:M structured sparsity: in each group of M reduction-axis weights the N largest "

@@ -150,18 +150,22 @@ def test_fixed_selection_takes_first_positions(conv):
     assert hp[..., :3].all() and not hp[..., 3:].any()
 
 
-def test_dliq_shift_minimises_block_error():
+@pytest.mark.parametrize("round_mode", ["even", "up"])
+def test_dliq_shift_minimises_block_error(round_mode):
     w = synthetic_weights((6, 32, 3, 3), seed=5)
     w[:, :8] *= 6.0                       # widen some blocks so larger shifts win
+
+    def rnd(v, e):  # Python's round() is half to even; the shift form is half up
+        return round(v / (1 << e)) if round_mode == "even" else (v + (1 << e >> 1)) >> e
     for shift_max in (4, 2, 7):
-        qw = quantize(w, f"strum-dliq:L=8,k=2,shift_max={shift_max}")
+        qw = quantize(w, f"strum-dliq:L=8,k=2,shift_max={shift_max},round={round_mode}")
         q, hp, shift = qw.codes["q8"], qw.codes["hp"], qw.codes["shift"]
         q4, q_hat = qw.codes["q4"], qw.codes["q_hat"]
         for r, b in np.ndindex(shift.shape):
             low = [int(v) for v in q[r, b][~hp[r, b]]]
 
             def err(e):
-                rec = [min(max((v + (1 << e >> 1)) >> e, -8), 7) << e for v in low]
+                rec = [min(max(rnd(v, e), -8), 7) << e for v in low]
                 return sum((v - x) ** 2 for v, x in zip(low, rec))
             errs = [err(e) for e in range(shift_max + 1)]
             e = int(shift[r, b])
@@ -170,6 +174,17 @@ def test_dliq_shift_minimises_block_error():
             assert lq4.min() >= -8 and lq4.max() <= 7
             assert np.array_equal(q_hat[r, b][~hp[r, b]], lq4.astype(np.int64) << e)
         assert len(set(shift.ravel().tolist())) > 1
+
+
+def test_dliq_default_rounding_is_unbiased():
+    """Half-to-even leaves no systematic offset; the rounding shift adds +1/2 step per tie."""
+    q = np.arange(-100, 101, dtype=np.int16)
+    w = np.tile(q.astype(np.float32), (1, 8))[:, :1600].reshape(1, 1600)
+    w[0, 0] = 127.0                       # scale = 1, so INT8 codes equal the values
+    even = quantize(w, "strum-dliq:L=8,k=1,round=even").dequantized
+    up = quantize(w, "strum-dliq:L=8,k=1,round=up").dequantized
+    assert abs(float((even - w).mean())) < abs(float((up - w).mean()))
+    assert float((up - w).mean()) > 0
 
 
 def test_dliq_without_shift_is_int4_clip(conv):

@@ -8,17 +8,17 @@ from quant import QuantError, Scheme, available_schemes, parse_scheme
 @pytest.mark.parametrize("text, canonical", [
     ("int8", "int8"),
     ("INT4", "int4"),
-    ("strum-dliq", "strum-dliq:L=8,k=4,select=magnitude,meta=mask,shift=block,shift_max=4"),
-    ("strum-dliq:L=16,k=4", "strum-dliq:L=16,k=4,select=magnitude,meta=mask,shift=block,shift_max=4"),
-    ("strum-mip2q:L=8,k=2,round=log", "strum-mip2q:L=8,k=2,select=magnitude,meta=mask,round=log"),
+    ("strum-dliq", "strum-dliq:L=8,k=4,select=magnitude,meta=mask,shift=block,shift_max=4,round=even"),
+    ("strum-dliq:L=16,k=4", "strum-dliq:L=16,k=4,select=magnitude,meta=mask,shift=block,shift_max=4,round=even"),
+    ("strum-mip2q:L=8,k=2,round=log", "strum-mip2q:L=8,k=2,select=magnitude,meta=mask,round=log,emin=0"),
     ("nm:N=2,M=4", "nm:N=2,M=4"),
     ("nm", "nm:N=2,M=4"),
-    ("dliq:l=16,frac=0.25", "strum-dliq:L=16,k=4,select=magnitude,meta=mask,shift=block,shift_max=4"),
-    ("strum-dliq:shift=none", "strum-dliq:L=8,k=4,select=magnitude,meta=mask,shift=none,shift_max=0"),
-    ("strum-dliq:shift_max=0", "strum-dliq:L=8,k=4,select=magnitude,meta=mask,shift=none,shift_max=0"),
-    ("strum-mip2q:select=fixed", "strum-mip2q:L=8,k=4,select=fixed,meta=none,round=linear"),
+    ("dliq:l=16,frac=0.25", "strum-dliq:L=16,k=4,select=magnitude,meta=mask,shift=block,shift_max=4,round=even"),
+    ("strum-dliq:shift=none", "strum-dliq:L=8,k=4,select=magnitude,meta=mask,shift=none,shift_max=0,round=even"),
+    ("strum-dliq:shift_max=0", "strum-dliq:L=8,k=4,select=magnitude,meta=mask,shift=none,shift_max=0,round=even"),
+    ("strum-mip2q:select=fixed", "strum-mip2q:L=8,k=4,select=fixed,meta=none,round=linear,emin=0"),
     (" strum-dliq : k = 2 , meta = index ",
-     "strum-dliq:L=8,k=2,select=magnitude,meta=index,shift=block,shift_max=4"),
+     "strum-dliq:L=8,k=2,select=magnitude,meta=index,shift=block,shift_max=4,round=even"),
 ])
 def test_canonical_spelling(text, canonical):
     s = parse_scheme(text)

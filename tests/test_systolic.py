@@ -5,6 +5,8 @@ without shared/):
 * scalesim_resnet50_32x32_{os,ws}_reference.csv: ResNet-50 (SCALE-Sim's 54-layer topology)
   on 32x32, one row per layer with SCALE-Sim's Total Cycles;
 * COMPUTE_REPORT_resnet50_32x32_{os,ws}.csv: SCALE-Sim's COMPUTE_REPORT.csv of those runs;
+* COMPUTE_REPORT_resnet50_32x32_is.csv: the same 54 layers run through SCALE-Sim 3.0.0 with
+  the is dataflow by gen_resnet50_is_reference.py;
 * scalesim_synthetic_reference.csv: 162 layers run through SCALE-Sim 3.0.0 by
   gen_synthetic_reference.py (os/ws/is, square and non-square arrays, a DP layer).
 """
@@ -26,6 +28,7 @@ DATA = Path(__file__).resolve().parent / "data" / "scalesim"
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "scalesim"
 
 TOTALS = {"os": 4_434_168, "ws": 5_753_486}
+IS_TOTAL = 5_608_356  # SCALE-Sim 3.0.0, is, same 54 layers (gen_resnet50_is_reference.py)
 
 
 def _reference(df: str) -> pd.DataFrame:
@@ -45,6 +48,7 @@ def _gemm(row) -> tuple[int, int, int]:
 REF = {df: _reference(df) for df in ("os", "ws")}
 REPORT = {df: _compute_report(df) for df in ("os", "ws")}
 SYN = pd.read_csv(DATA / "scalesim_synthetic_reference.csv")
+IS_REPORT = pd.read_csv(DATA / "COMPUTE_REPORT_resnet50_32x32_is.csv")
 LAYER_CASES = [pytest.param(df, i, id=f"{df}-{REF[df].layer_name[i]}")
                for df in ("os", "ws") for i in range(len(REF[df]))]
 
@@ -101,6 +105,26 @@ def test_resnet50_utilization_columns_exact(df, i):
         rep["Mapping Efficiency %"], rel=1e-12)
     assert sy.compute_util(m, kr, f, 32, 32, df, exact=True) == pytest.approx(
         rep["Compute Util %"], rel=1e-12)
+
+
+# --- input stationary: SCALE-Sim 3.0.0 run on the same 54 layers ------------------------
+def test_resnet50_is_layers_exact():
+    assert len(IS_REPORT) == 54
+    assert list(IS_REPORT.layer_name) == list(REF["os"].layer_name)
+    assert (IS_REPORT["Stall Cycles"] == 0).all()
+    for r in IS_REPORT.itertuples(index=False):
+        m, kr, f = int(r.gemm_M), int(r.gemm_K), int(r.gemm_N)
+        rep = dict(zip(IS_REPORT.columns, r))
+        assert sy.scalesim_cycles(m, kr, f, 32, 32, "is") == rep["Total Cycles"], r.layer_name
+        assert sy.scalesim_cycles(m, kr, f, 32, 32, "is") == sy.scalesim_cycles(f, kr, m, 32, 32, "ws")
+        assert sy.mapping_efficiency(m, kr, f, 32, 32, "is") == rep["Mapping Efficiency %"], r.layer_name
+        assert sy.compute_util(m, kr, f, 32, 32, "is") == rep["Compute Util %"], r.layer_name
+        assert sy.overall_util(m, kr, f, 32, 32, "is") == rep["Overall Util %"], r.layer_name
+
+
+def test_resnet50_is_total():
+    total = sum(sy.scalesim_cycles(*_gemm(r), 32, 32, "is") for r in REF["os"].itertuples())
+    assert total == IS_TOTAL == IS_REPORT["Total Cycles"].sum()
 
 
 # --- SCALE-Sim 3.0.0 on synthetic layers: is, non-square arrays, DP split ----------------

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .harness import DEFAULT_SCHEMES, STRUM_SCHEMES, accuracy_report, sqnr_margin
+from .harness import DEFAULT_SCHEMES, STRUM_SCHEMES, accuracy_report, canonical_scheme, sqnr_margin
 from .models import MODELS
 
 
@@ -62,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-layers", action="store_true", help="skip the per-layer table")
     args = ap.parse_args(argv)
     summaries, all_layers = [], []
+    print("Schemes: " + "; ".join(f"`{s}` = `{canonical_scheme(s)}`" for s in args.schemes) + "\n")
     for name in args.models:
         t0 = time.perf_counter()
         rep = accuracy_report(name, schemes=args.schemes)

@@ -7,7 +7,6 @@ when handed to the simulator).
 from __future__ import annotations
 
 import contextlib
-import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -152,7 +151,3 @@ def to_workload_layers(model: nn.Module | str, input_shape: tuple[int, ...] | No
     if input_shape is None:
         raise AccuracyError("input_shape=None: give the shape of one input batch, e.g. (1, 3, 224, 224)")
     return {t.name: t.weights for t in trace_layers(model, input_shape)}
-
-
-def weight_count(arrays: Mapping[str, np.ndarray]) -> int:
-    return int(sum(math.prod(a.shape) for a in arrays.values()))
