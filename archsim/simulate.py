@@ -62,12 +62,15 @@ def load_workload(workload, batch: int) -> nx.DiGraph:
 
 
 def simulate(workload, hw="flexnn", quant="int8", dataflow: str = "auto", seed: int = 0, *,
-             batch: int = 1, objective: str = "edp", max_steps: int = MAX_STEPS,
+             batch: int = 1, objective: str = "edp", weights: str = "auto", max_steps: int = MAX_STEPS,
              **hw_overrides) -> Result:
     """Simulate `workload` (zoo name, path or graph) on `hw` (preset, YAML path or DPUConfig).
 
     quant: a weight-format scheme string, e.g. "int8" or "strum-dliq:L=8,k=4".
     dataflow: "ws", "os", "is" or "auto" (per-layer choice minimising `objective`).
+    weights: "auto" uses the weights the workload carries and seeded synthetic ones elsewhere;
+        "pretrained" loads real pretrained weights for zoo networks that have them (needs
+        archsim[accuracy]); "synthetic" ignores carried weights.
     hw_overrides: dotted config fields, e.g. simulate(..., **{"pe.rows": 32}).
     """
     cfg = load_config(hw, **hw_overrides)
@@ -80,7 +83,7 @@ def simulate(workload, hw="flexnn", quant="int8", dataflow: str = "auto", seed: 
     if not isinstance(max_steps, int) or max_steps < 3:
         raise SimulationError(f"max_steps={max_steps!r}: must be an integer >= 3")
     scheme = str(quant_scheme(quant))
-    g = load_workload(workload, batch)
+    g = with_weights(load_workload(workload, batch), weights)
     table = hw_energy.energy_table(cfg)
     pj = table.pj
     pe_model = hw_pe.pe_model(cfg)
@@ -103,12 +106,29 @@ def simulate(workload, hw="flexnn", quant="int8", dataflow: str = "auto", seed: 
     energy_df = reports.energy_frame(ledger.energy_records(pj))
     layers_df = _layer_rows(plans, sched, ledger, energy_df, layer_cycles, cfg, scheme)
     summary = _summary(g, cfg, scheme, dataflow, layers_df, energy_df, total_cycles, sched, seed, plans)
-    run_info = {"workload": summary["workload"], "quant": scheme, "dataflow": dataflow,
+    run_info = {"workload": summary["workload"], "quant": scheme, "dataflow": dataflow, "weights": weights,
                 "objective": objective, "seed": seed, "batch": int(g.graph.get("batch", batch)),
                 "max_steps": max_steps, "archsim_version": _version()}
     result = Result(layers=layers_df, energy=energy_df, summary=reports.summary_frame(summary),
                     config=cfg, spans=ledger.spans, run_info=run_info)
     return result
+
+
+WEIGHT_SOURCES = ("auto", "pretrained", "synthetic")
+
+
+def with_weights(g: nx.DiGraph, weights: str) -> nx.DiGraph:
+    """g with its weight source applied (see simulate's `weights`)."""
+    if weights not in WEIGHT_SOURCES:
+        raise SimulationError(f"weights={weights!r}: allowed values are {', '.join(WEIGHT_SOURCES)}")
+    if weights == "pretrained":
+        from .pretrained import pretrained_workload
+        return pretrained_workload(g)
+    if weights == "synthetic":
+        g = g.copy()
+        for n in g:
+            g.nodes[n]["layer"] = g.nodes[n]["layer"].with_weights(None)
+    return g
 
 
 def quant_scheme(text):

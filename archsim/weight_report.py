@@ -6,17 +6,17 @@ import pandas as pd
 import quant
 
 from .formats import layer_weights
-from .simulate import load_workload, quant_scheme
+from .simulate import load_workload, quant_scheme, with_weights
 
 
-def quantize_workload(workload, schemes, seed: int = 0, batch: int = 1) -> pd.DataFrame:
+def quantize_workload(workload, schemes, seed: int = 0, batch: int = 1, weights: str = "auto") -> pd.DataFrame:
     """One row per (layer, scheme) plus one `network` row per scheme.
 
     Columns come from quant.layer_stats (stored bits incl. metadata and scales, high-precision
     fraction, MSE, SQNR, multiply mix) plus `workload` and `weight_source` (real / synthetic).
     The synthetic weights are the very tensors simulate() quantizes for the same seed.
     """
-    g = load_workload(workload, batch)
+    g = with_weights(load_workload(workload, batch), weights)
     canonical = [str(quant_scheme(s)) for s in schemes]
     rows, sources = [], {}
     for name in g.nodes:

@@ -2,11 +2,11 @@
 
 Run:  python examples/strum_block_k.py [OUT_DIR]
 Sweeps DLIQ and MIP2Q over L and k/L on MobileNetV2 (plus INT8 and INT4 as references)
-and writes OUT_DIR/strum_block_k.csv (OUT_DIR/sweep.csv holds every metric). Accuracy: the weight SQNR of the quantized layers
-(higher is closer to INT8) always; with PyTorch installed (pip install archsim[accuracy])
-also the top-1 of the small digits CNN with each format's weights swapped in.
-"""
-import importlib.util
+and writes OUT_DIR/strum_block_k.csv (OUT_DIR/sweep.csv holds every metric).
+Accuracy: the weight SQNR of the quantized layers (higher is closer to the float
+weights) always; with PyTorch installed (pip install archsim[accuracy]) also the top-1
+of the small digits CNN with each format's weights swapped in.
+"""import importlib.util
 import sys
 import tempfile
 from pathlib import Path

@@ -73,6 +73,74 @@ class Request(Event):
         self.resource.release(self)
 
 
+class FifoStore:
+    """An unbounded first-in first-out store of items: simpy.Store, lean (same events, same order).
+
+    put() always succeeds at once; its event, when processed, hands the oldest item to the
+    oldest waiting get().
+    """
+
+    def __init__(self, env: simpy.Environment) -> None:
+        self.env = env
+        self.items: deque = deque()
+        self.getters: deque[Event] = deque()
+
+    def put(self, item) -> Event:
+        self.items.append(item)
+        done = Event(self.env)
+        done.callbacks.append(self._serve_getter)
+        return done.succeed()
+
+    def get(self) -> Event:
+        got = Event(self.env)
+        self.getters.append(got)
+        self._serve_getter()
+        return got
+
+    def _serve_getter(self, _event: Event | None = None) -> None:
+        if self.getters and self.items:
+            self.getters.popleft().succeed(self.items.popleft())
+
+
+class TokenPool:
+    """`capacity` interchangeable tokens (e.g. tile buffers): simpy.Container, lean.
+
+    get(n) waits until n tokens are free, put(n) until n fit; both are served first come
+    first served, and a processed put (get) serves waiting gets (puts), as in SimPy.
+    """
+
+    def __init__(self, env: simpy.Environment, capacity: int, init: int = 0) -> None:
+        self.env, self.capacity, self.level = env, capacity, init
+        self.putters: deque[tuple[Event, int]] = deque()
+        self.getters: deque[tuple[Event, int]] = deque()
+
+    def put(self, amount: int = 1) -> Event:
+        ev = Event(self.env)
+        ev.callbacks.append(self._serve_getters)
+        self.putters.append((ev, amount))
+        self._serve_putters()
+        return ev
+
+    def get(self, amount: int = 1) -> Event:
+        ev = Event(self.env)
+        ev.callbacks.append(self._serve_putters)
+        self.getters.append((ev, amount))
+        self._serve_getters()
+        return ev
+
+    def _serve_putters(self, _event: Event | None = None) -> None:
+        while self.putters and self.level + self.putters[0][1] <= self.capacity:
+            ev, amount = self.putters.popleft()
+            self.level += amount
+            ev.succeed()
+
+    def _serve_getters(self, _event: Event | None = None) -> None:
+        while self.getters and self.level >= self.getters[0][1]:
+            ev, amount = self.getters.popleft()
+            self.level -= amount
+            ev.succeed()
+
+
 class DRAM:
     """Off-chip memory: one shared data port of `bytes_per_cycle`, plus a fixed access latency."""
 
@@ -94,8 +162,9 @@ class DRAM:
             yield self.env.timeout(self.latency)
         bursts = math.ceil(nbytes / self.burst)
         chunks = min(DRAM_CHUNKS, bursts)
-        per_chunk = [bursts // chunks + (1 if i < bursts % chunks else 0) for i in range(chunks)]
-        for nb in per_chunk:
+        per_chunk, longer = divmod(bursts, chunks)  # the first `longer` chunks get one burst more
+        for i in range(chunks):
+            nb = per_chunk + 1 if i < longer else per_chunk
             with self.port.request() as req:
                 yield req
                 cycles = math.ceil(nb * self.burst / self.bw)
