@@ -45,6 +45,8 @@ TABLE = "sweep.csv"
 SPEC_COPY = "sweep.yaml"
 _QUANT_PREFIX = "quant."
 _HW_FIELDS = DPUConfig().to_dict()
+#: read floats back exactly (pandas 3 does by default and deprecates the option)
+_EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
 
 @dataclass(frozen=True)
@@ -544,6 +546,6 @@ def sweep(spec_or_path: str | os.PathLike | Mapping | SweepSpec, out_dir: str | 
     finally:
         table.close()
         bar.close()
-    df = pd.read_csv(out / TABLE, float_precision="round_trip", keep_default_na=False, na_values=[""])
+    df = pd.read_csv(out / TABLE, keep_default_na=False, na_values=[""], **_EXACT_FLOATS)
     df.attrs.update(resumed=resumed, ran=len(todo), wall_s=time.monotonic() - t0)
     return df

@@ -6,7 +6,8 @@ and writes OUT_DIR/strum_block_k.csv (OUT_DIR/sweep.csv holds every metric).
 Accuracy: the weight SQNR of the quantized layers (higher is closer to the float
 weights) always; with PyTorch installed (pip install archsim[accuracy]) also the top-1
 of the small digits CNN with each format's weights swapped in.
-"""import importlib.util
+"""
+import importlib.util
 import sys
 import tempfile
 from pathlib import Path
