@@ -118,6 +118,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("list", help="list workloads, hardware presets, quantization schemes and dataflows")
     p.set_defaults(func=cmd_list)
+
+    from .cli_hw import register as register_hw
+    from .cli_sweep import register as register_sweep
+    register_hw(sub)
+    register_sweep(sub)
     return ap
 
 

@@ -132,7 +132,8 @@ def choose_tiling(layer: Layer, weight_bytes: int, *, ifmap_resident: bool, ofma
     fg = layer.K
     ifmap = layer.ifmap_bytes
     ofmap = layer.ofmap_bytes
-    best = None
+    min_tiles = min(MIN_TILES, n_rows * fg)
+    best_key, best = None, None
     m_options = sorted({min(n_rows, 2 ** i) for i in range(0, 31) if 2 ** i <= 2 * n_rows} | {n_rows})
     f_options = sorted({min(fg, 2 ** i) for i in range(0, 31) if 2 ** i <= 2 * fg} | {fg})
     for nm in m_options:
@@ -150,24 +151,26 @@ def choose_tiling(layer: Layer, weight_bytes: int, *, ifmap_resident: bool, ofma
             n_tiles = nm * nf
             if n_tiles > MAX_TILES:
                 continue
+            unpipelined = n_tiles < min_tiles
             for order in ("weights-outer", "inputs-outer"):
                 if order == "weights-outer":
                     dram = weight_bytes + nf * ifmap_total
                 else:
                     dram = ifmap_total + (weight_bytes if nf == 1 else nm * weight_bytes)
-                pipelined = n_tiles >= min(MIN_TILES, n_rows * fg)
+                if best_key is not None and (unpipelined, dram) > best_key[:2]:
+                    continue  # loses on the first criteria already: skip the pipeline estimate
                 first_load = (wt + it) / dram_bytes_per_cycle
                 steady = n_tiles * max(dram / n_tiles / dram_bytes_per_cycle, compute_cycles / n_tiles)
-                key = (not pipelined, dram, round(first_load + steady), n_tiles, order)
-                if best is None or key < best[0]:
-                    best = (key, Tiling(order, nf, nm, wt, it, ot, footprint, dram, n_tiles))
+                key = (unpipelined, dram, round(first_load + steady), n_tiles, order)
+                if best_key is None or key < best_key:
+                    best_key, best = key, (order, nf, nm, wt, it, ot, footprint, dram, n_tiles)
     if best is None:
         need = 2 * (_cdiv(weight_bytes, fg) + (0 if ifmap_resident else layer.R * layer.W * layer.C)
                     + (0 if ofmap_resident else _cdiv(ofmap, n_rows * fg)))
         raise SimulationError(
             f"layer {layer.name!r}: its smallest double-buffered tile needs {need} bytes of SRAM "
             f"but only {budget_bytes} are free; use a larger sram.bytes")
-    return best[1]
+    return Tiling(*best)
 
 
 def map_layer(layer: Layer, cfg: DPUConfig, dataflow: str, *, weight_bytes: int,

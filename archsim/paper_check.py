@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-import quant
 from hw.area import area_summary
 from hw.config import DPUConfig, load_config
+from hw.energy import energy_table
 from hw.errors import ConfigError
 from hw.pe import pe_model
 from reports.power import compare_pe_power, pe_power_breakdown
@@ -271,7 +271,6 @@ def _driver(key, value, claim, s, base, cfg, r0, r1, p0, p1, a0, a1) -> str:
 
 
 def _dram_pj_bit(cfg) -> float:
-    from hw.energy import energy_table
     return energy_table(cfg).pj("dram", "read") / 8
 
 

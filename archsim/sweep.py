@@ -10,6 +10,7 @@ where or in which order the points ran.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import itertools
@@ -45,6 +46,7 @@ TABLE = "sweep.csv"
 SPEC_COPY = "sweep.yaml"
 _QUANT_PREFIX = "quant."
 _HW_FIELDS = DPUConfig().to_dict()
+_HW_SECTIONS = [k for k, v in _HW_FIELDS.items() if isinstance(v, dict) and v]
 #: read floats back exactly (pandas 3 does by default and deprecates the option)
 _EXACT_FLOATS = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
 
@@ -114,7 +116,8 @@ def load_spec(spec: str | os.PathLike | Mapping | SweepSpec) -> SweepSpec:
     else:
         data = spec
     if not isinstance(data, Mapping):
-        raise SimulationError(f"sweep spec: must be a mapping with keys {', '.join(SPEC_KEYS)}; got {type(data).__name__}")
+        raise SimulationError(f"sweep spec: must be a mapping with keys {', '.join(SPEC_KEYS)}; "
+                              f"got {type(data).__name__}")
     unknown = [k for k in data if k not in SPEC_KEYS]
     if unknown:
         raise SimulationError(f"sweep spec: unknown key {unknown[0]!r}; allowed: {', '.join(SPEC_KEYS)}")
@@ -172,7 +175,7 @@ def _check_field(name: str, where: str) -> None:
                 raise SimulationError(
                     f"sweep spec: {where}.{name}: unknown field; allowed: {', '.join(FIELDS)}, "
                     f"quant.<param> (e.g. quant.L, quant.k) or a hardware field such as pe.rows, "
-                    f"sram.bytes, dram.type (sections: {', '.join(k for k, v in _HW_FIELDS.items() if isinstance(v, dict) and v)})")
+                    f"sram.bytes, dram.type (sections: {', '.join(_HW_SECTIONS)})")
             allowed = sorted(node) if isinstance(node, dict) else []
             raise SimulationError(f"sweep spec: {where}.{name}: unknown hardware field {part!r}; "
                                   f"allowed in {'.'.join(parts[:depth])}: {', '.join(allowed)}")
@@ -197,14 +200,14 @@ def _check_value(name: str, value: Any, where: str, root: Path) -> None:
     if name == "workload":
         if not isinstance(value, str):
             raise bad("must be a zoo name or a file path")
-        if value not in workloads.available() and _existing(value, root) is None:
+        if value not in _zoo() and _existing(value, root) is None:
             raise bad(f"neither a zoo workload ({', '.join(workloads.available())}) nor an existing file")
     if name == "hw":
         if isinstance(value, Mapping):
             return
         if not isinstance(value, str):
             raise bad("must be a preset name, a YAML path or a mapping of config fields")
-        if value not in presets() and _existing(value, root) is None:
+        if value not in _presets() and _existing(value, root) is None:
             raise bad(f"neither a hardware preset ({', '.join(presets())}) nor an existing YAML file")
     if name.startswith(_QUANT_PREFIX) and not isinstance(value, (str, int, float)):
         raise bad("must be a scalar scheme parameter")
@@ -221,7 +224,8 @@ def _zip_groups(value: Any, axes: dict) -> tuple:
             raise SimulationError(f"sweep spec: zip[{i}]={group!r}: must be a list of two or more axis names")
         for name in group:
             if name not in axes:
-                raise SimulationError(f"sweep spec: zip[{i}]: {name!r} is not an axis; axes are {', '.join(axes) or 'none'}")
+                raise SimulationError(f"sweep spec: zip[{i}]: {name!r} is not an axis; "
+                                      f"axes are {', '.join(axes) or 'none'}")
             if name in used:
                 raise SimulationError(f"sweep spec: zip[{i}]: axis {name!r} is already in zip[{used[name]}]")
             used[name] = i
@@ -249,6 +253,7 @@ def _param_columns(base: dict, axes: dict) -> list[str]:
 
 def _point(index: int, values: dict, columns: list[str], root: Path) -> Point:
     """Canonical parameters, their hash, and the simulate() call of one point."""
+    qparams: dict = {}
     try:
         accepted = _scheme_params(values["quant"])
         qparams = {k[len(_QUANT_PREFIX):]: v for k, v in values.items()
@@ -265,13 +270,21 @@ def _point(index: int, values: dict, columns: list[str], root: Path) -> Point:
     identity = {**{f: params[f] for f in FIELDS}, "overrides": overrides}
     point_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
     kwargs = {f: params[f] for f in FIELDS}
-    for name in ("workload", "hw"):
-        if isinstance(kwargs[name], str):
-            if not (name == "workload" and kwargs[name] in workloads.available()) and \
-                    not (name == "hw" and kwargs[name] in presets()):
-                kwargs[name] = str(_existing(kwargs[name], root))
+    for name, known in (("workload", _zoo()), ("hw", _presets())):
+        if isinstance(kwargs[name], str) and kwargs[name] not in known:
+            kwargs[name] = str(_existing(kwargs[name], root))
     kwargs.update(overrides)
     return Point(index, point_id, params, kwargs)
+
+
+@functools.cache
+def _zoo() -> frozenset:
+    return frozenset(workloads.available())
+
+
+@functools.cache
+def _presets() -> frozenset:
+    return frozenset(presets())
 
 
 def _scheme_params(text: str) -> set[str]:
@@ -481,28 +494,29 @@ def _run_local(points: list[Point], workers: int, done: Callable[[Point, dict], 
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _run_dask(points: list[Point], scheduler: Any, done: Callable[[Point, dict], None]) -> None:
+def _connect(scheduler: Any) -> tuple[Any, bool]:
+    """A distributed Client for an address, a cluster or a Client; and whether we opened it (and must close it)."""
     try:
-        from distributed import Client, as_completed
+        from distributed import Client
     except ImportError as e:
         raise SimulationError("sweep: a Dask scheduler needs dask.distributed, which is not installed: "
                               "pip install archsim[dask]") from e
-    client, own = scheduler, False
-    if not isinstance(scheduler, Client):
-        address = getattr(scheduler, "scheduler_address", scheduler)
-        try:
-            client, own = Client(address), True
-        except (OSError, ValueError) as e:
-            raise SimulationError(f"sweep: scheduler={address!r}: cannot connect: {e}") from e
+    if isinstance(scheduler, Client):
+        return scheduler, False
+    address = getattr(scheduler, "scheduler_address", scheduler)
     try:
-        futures = client.map(run_point, [p.kwargs for p in points], pure=False)
-        by_future = dict(zip(futures, points))
-        for f in as_completed(futures):
-            done(by_future[f], _outcome(f))
-            f.release()
-    finally:
-        if own:
-            client.close()
+        return Client(address), True
+    except (OSError, ValueError) as e:
+        raise SimulationError(f"sweep: scheduler={address!r}: cannot connect: {e}") from e
+
+
+def _run_dask(points: list[Point], client: Any, done: Callable[[Point, dict], None]) -> None:
+    from distributed import as_completed
+    futures = client.map(run_point, [p.kwargs for p in points], pure=False)
+    by_future = dict(zip(futures, points))
+    for f in as_completed(futures):
+        done(by_future[f], _outcome(f))
+        f.release()
 
 
 def sweep(spec_or_path: str | os.PathLike | Mapping | SweepSpec, out_dir: str | os.PathLike, workers: int = 1,
@@ -529,6 +543,7 @@ def sweep(spec_or_path: str | os.PathLike | Mapping | SweepSpec, out_dir: str | 
         print(f"sweep: resume: {dropped} row(s) of {out / TABLE} are not points of this spec; dropped",
               file=sys.stderr)
     todo = [p for p in points if p.index not in table.rows]
+    client, own = _connect(scheduler) if scheduler is not None and todo else (None, False)
     t0 = time.monotonic()
     bar = _Progress(len(points), resumed, progress)
 
@@ -538,12 +553,14 @@ def sweep(spec_or_path: str | os.PathLike | Mapping | SweepSpec, out_dir: str | 
 
     table.start()
     try:
-        if scheduler is not None and todo:
-            _run_dask(todo, scheduler, done)
+        if client is not None:
+            _run_dask(todo, client, done)
         elif todo:
             _run_local(todo, workers, done)
         table.finish(columns)
     finally:
+        if own:
+            client.close()
         table.close()
         bar.close()
     df = pd.read_csv(out / TABLE, keep_default_na=False, na_values=[""], **_EXACT_FLOATS)

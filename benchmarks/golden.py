@@ -17,22 +17,27 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = [  # workload, hw preset, quant, batch, dataflow
-    ("resnet50", "flexnn", "int8", 1, "auto"),
-    ("resnet50", "flexnn", "int8", 8, "auto"),
-    ("mobilenet_v2", "flexnn", "strum-dliq", 1, "auto"),
-    ("mobilenet_v2", "flexnn", "strum-dliq", 8, "auto"),
-    ("resnet18", "flexnn", "strum-mip2q", 1, "auto"),
-    ("resnet18", "flexnn", "strum-mip2q", 8, "auto"),
-    ("resnet50_scalesim", "scalesim32", "int8", 1, "os"),
+CASES = [  # workload, hw preset, quant, batch, dataflow, hw overrides
+    ("resnet50", "flexnn", "int8", 1, "auto", {}),
+    ("resnet50", "flexnn", "int8", 8, "auto", {}),
+    ("mobilenet_v2", "flexnn", "strum-dliq", 1, "auto", {}),
+    ("mobilenet_v2", "flexnn", "strum-dliq", 8, "auto", {}),
+    ("resnet18", "flexnn", "strum-mip2q", 1, "auto", {}),
+    ("resnet18", "flexnn", "strum-mip2q", 8, "auto", {}),
+    ("resnet50_scalesim", "scalesim32", "int8", 1, "os", {}),
+    # contention: more DMA channels than DRAM bandwidth can feed, a small SRAM that spills
+    ("resnet18", "flexnn_packed", "strum-dliq", 4, "ws",
+     {"dma.channels": 3, "dram.bytes_per_cycle": 4, "sram.bytes": 262144}),
+    ("mobilenet_v2", "flexnn", "nm", 2, "is", {"dma.channels": 1, "dram.latency_cycles": 400}),
 ]
-FILES = ("layers.csv", "energy.csv", "summary.csv")
+FILES = ("layers.csv", "energy.csv", "summary.csv", "trace.json")  # the trace: every span, in order
 
 _RUN = """
 import sys, archsim
 out = sys.argv[1]
-for w, hw, q, b, df in {cases!r}:
-    archsim.simulate(w, hw, quant=q, dataflow=df, batch=b).save(f"{{out}}/{{w}}_{{hw}}_{{q}}_b{{b}}_{{df}}")
+for i, (w, hw, q, b, df, over) in enumerate({cases!r}):
+    r = archsim.simulate(w, hw, quant=q, dataflow=df, batch=b, **over)
+    r.save(f"{{out}}/{{i:02d}}_{{w}}_{{hw}}_{{q}}_b{{b}}_{{df}}")
 """
 
 
@@ -49,6 +54,10 @@ def compare(old: Path, new: Path) -> int:
             a, b = (old / case / f).read_bytes(), (new / case / f).read_bytes()
             if a == b:
                 print(f"{case:48s} {f:12s} identical")
+                continue
+            if not f.endswith(".csv"):
+                bad += 1
+                print(f"{case:48s} {f:12s} DIFFERENT")
                 continue
             da, db = (pd.read_csv(old / case / f, dtype=str, keep_default_na=False),
                       pd.read_csv(new / case / f, dtype=str, keep_default_na=False))

@@ -3,6 +3,7 @@
     python benchmarks/run.py            # full set, ~1-2 minutes
     python benchmarks/run.py --quick    # a fast subset, ~20 s
     python benchmarks/run.py --out my.csv --repeat 7
+    python benchmarks/run.py --tree ../old-checkout   # benchmark another checkout's code
 
 Every case runs in a fresh Python subprocess, so one case's caches and memory do not
 leak into the next; peak memory is that child's high-water resident set (VmHWM, which
@@ -202,8 +203,9 @@ def child_sweep(workers: int, quick: bool) -> dict:
         from archsim.sweep import sweep
     except Exception as e:  # noqa: BLE001 - the row records why it was skipped
         return {"skipped": f"archsim.sweep not importable: {type(e).__name__}: {e}"}
-    spec = {"base": {"workload": "resnet18", "hw": "flexnn"},
-            "axes": {"quant": ["int8", "strum-dliq"], "batch": [1, 2] if quick else [1, 2, 4, 8]}}
+    sram = [2 ** 20, 2 ** 21] if quick else [2 ** 19, 2 ** 20, 2 ** 21, 2 ** 22]
+    spec = {"base": {"workload": "resnet18", "hw": "flexnn", "quant": "int8"},
+            "axes": {"sram.bytes": sram, "dataflow": ["ws", "os", "is", "auto"]}}
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         df = sweep(spec, tmp, workers=workers, progress=False)
@@ -217,18 +219,21 @@ CHILDREN = {"resnet50": child_resnet50, "tracemalloc": child_tracemalloc, "batch
 
 
 def _child_main(name: str, args_json: str) -> None:
-    sys.path.insert(0, str(ROOT))
     result = CHILDREN[name](*json.loads(args_json))
     print(json.dumps(result))
 
 
 # ----------------------------------------------------------------- parent side
 
+#: the checkout whose code the children import (--tree); this script's own by default
+TREE = ROOT
+
+
 def run_child(name: str, *args) -> dict:
     """Run one benchmark function in a fresh interpreter and return its JSON result."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env = dict(os.environ, PYTHONPATH=str(TREE))
     proc = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", name, json.dumps(args)],
-                          cwd=ROOT, env=env, capture_output=True, text=True)
+                          cwd=TREE, env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child {name}{args} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -262,6 +267,7 @@ def bench_environment(t: Table, args) -> None:
     t.add("env", "machine", "cpus", os.cpu_count())
     t.add("env", "machine", "date", time.strftime("%Y-%m-%d %H:%M:%S"))
     t.add("env", "machine", "command", " ".join(["python", "benchmarks/run.py", *sys.argv[1:]]))
+    t.add("env", "machine", "code", str(TREE))
 
 
 def bench_resnet50(t: Table, repeat: int) -> dict:
@@ -329,11 +335,11 @@ def bench_quant(t: Table, quick: bool, repeat: int) -> None:
 def bench_sweep(t: Table, quick: bool) -> None:
     for workers in (1, 2):
         r = run_child("sweep", workers, quick)
-        case = f"resnet18 grid, workers={workers}"
+        case = f"resnet18 sram x dataflow grid, workers={workers}"
         if "skipped" in r:
             t.add("sweep", case, "points_per_s", "", "points/s", "skipped: " + r["skipped"])
             continue
-        t.add("sweep", case, "points", r["points"], "points", f"{r['ok']} ok; fresh processes, cold caches")
+        t.add("sweep", case, "points", r["points"], "points", f"{r['ok']} ok; fresh interpreter, each worker quantizes the weights once")
         t.add("sweep", case, "wall_s", r["wall_s"], "s")
         t.add("sweep", case, "points_per_s", r["points_per_s"], "points/s")
 
@@ -364,7 +370,10 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--quick", action="store_true", help="a fast subset (fewer repeats, batches, layers)")
     ap.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"CSV path (default {DEFAULT_OUT.relative_to(ROOT)})")
     ap.add_argument("--repeat", type=int, default=None, help="repeats per timing (best-of); default 7, quick 3")
+    ap.add_argument("--tree", type=Path, default=ROOT, help="benchmark the code of this checkout (default: this one)")
     args = ap.parse_args(argv)
+    global TREE
+    TREE = args.tree.resolve()
     repeat = args.repeat or (3 if args.quick else 7)
     t = Table()
     bench_environment(t, args)

@@ -8,6 +8,7 @@ from .compare import compare_frame, run_labels
 from .errors import MissingDependencyError, ReportError
 from .export import save_run
 from .plots import plot_energy_breakdown, plot_latency_energy, plot_layer_cycles
+from .power import compare_pe_power, pe_power_breakdown
 from .tables import (
     ENERGY_COLUMNS,
     LAYER_COLUMNS,
@@ -26,7 +27,7 @@ __all__ = [
     "atomic_open", "write_bytes_atomic", "write_text_atomic", "write_csv_atomic", "write_parquet_atomic",
     "energy_frame", "layers_frame", "summary_frame", "energy_by_component", "energy_by_layer",
     "chrome_trace", "write_trace", "dump_trace",
-    "compare_frame", "run_labels",
+    "compare_frame", "run_labels", "pe_power_breakdown", "compare_pe_power",
     "plot_energy_breakdown", "plot_layer_cycles", "plot_latency_energy",
     "save_run",
 ]

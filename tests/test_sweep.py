@@ -1,14 +1,17 @@
 """sweep(): spec checks, point order and ids, streaming + resume, failed points, local vs Dask, the CLI."""
+import importlib
 import io
 import sys
 
 import pandas as pd
 import pytest
 
-import archsim.sweep as sw
 from archsim.cli import USER_ERRORS, build_parser
 from archsim.cli_sweep import register
 from archsim.errors import SimulationError
+
+# the module, not the sweep() function that archsim/__init__ exports under the same name
+sw = importlib.import_module("archsim.sweep")
 
 #: a fast spec: 4 points of resnet18, one of which cannot fit its SRAM
 SPEC = {"base": {"workload": "resnet18", "quant": "int8"},
@@ -167,10 +170,12 @@ def test_dask_local_cluster_gives_the_same_table(local_run, tmp_path):
     assert (tmp_path / "sweep.csv").read_bytes() == (out / "sweep.csv").read_bytes()
 
 
-def test_missing_dask_names_the_extra(monkeypatch, tmp_path):
+def test_missing_dask_names_the_extra_and_keeps_the_old_table(monkeypatch, tmp_path):
+    (tmp_path / "sweep.csv").write_text("earlier results\n")
     monkeypatch.setitem(sys.modules, "distributed", None)
     with pytest.raises(SimulationError, match=r"pip install archsim\[dask\]"):
         sw.sweep(SPEC, tmp_path, scheduler="tcp://127.0.0.1:1", progress=False)
+    assert (tmp_path / "sweep.csv").read_text() == "earlier results\n"
 
 
 def test_rows_are_durable_as_points_finish_and_resume_skips_them(local_run, tmp_path, monkeypatch):
