@@ -54,7 +54,11 @@ def cmd_run(args) -> int:
 
 def cmd_quantize(args) -> int:
     from reports import write_csv_atomic
+    from .pretrained import PRETRAINED
     from .weight_report import quantize_workload
+    if args.accuracy and args.workload not in PRETRAINED:
+        raise WorkloadError(f"--accuracy: workload {args.workload!r} has no model and data here; "
+                            f"available: {', '.join(PRETRAINED)}")
     df = quantize_workload(args.workload, args.quant or ["int8", "strum-dliq", "strum-mip2q"],
                            seed=args.seed, batch=args.batch, weights=args.weights)
     out = Path(args.out)
@@ -64,7 +68,23 @@ def cmd_quantize(args) -> int:
     print(net[["scheme", "bits_per_weight", "hp_fraction", "sqnr_db", "worst_layer_sqnr_db",
                "weight_source"]].to_string(index=False))
     print(f"wrote {out / 'quant.csv'}")
+    if args.accuracy:
+        acc = accuracy_table(args.workload, args.quant or ["int8", "int4", "strum-dliq", "strum-mip2q"])
+        write_csv_atomic(acc, out / "accuracy.csv")
+        print(acc[["format", "top1_pct", "agreement_pct", "n_samples", "bits_per_weight",
+                   "sqnr_db_mean"]].to_string(index=False))
+        print(f"wrote {out / 'accuracy.csv'}")
     return 0
+
+
+def accuracy_table(workload: str, schemes: list[str]):
+    """Top-1 and agreement with the float model for each scheme (archsim.accuracy, needs torch)."""
+    from .pretrained import PRETRAINED
+    try:
+        from .accuracy import evaluate
+    except ImportError as e:
+        raise SimulationError(f"--accuracy: {e}") from e
+    return evaluate(PRETRAINED[workload], schemes=schemes)
 
 
 def cmd_list(args) -> int:
@@ -113,7 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--weights", default="auto", choices=["auto", "pretrained", "synthetic"],
                    help="weight source, as for `archsim run`")
     p.add_argument("--batch", type=int, default=1, help="batch size (does not change weights; default: 1)")
-    p.add_argument("--out", required=True, help="output directory for quant.csv")
+    p.add_argument("--accuracy", action="store_true",
+                   help="also measure top-1 and agreement with the float model on real data and write "
+                        "accuracy.csv (digits_cnn, mnist_cnn, efficientnet_lite0; needs archsim[accuracy])")
+    p.add_argument("--out", required=True, help="output directory for quant.csv (and accuracy.csv)")
     p.set_defaults(func=cmd_quantize)
 
     p = sub.add_parser("list", help="list workloads, hardware presets, quantization schemes and dataflows")

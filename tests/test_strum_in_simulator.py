@@ -92,3 +92,18 @@ def test_pretrained_weights_are_used_and_reported():
 def test_pretrained_for_a_network_without_weights_is_a_clear_error():
     with pytest.raises(workloads.WorkloadError, match="resnet18"):
         archsim.simulate("resnet18", "flexnn", weights="pretrained")
+
+
+def test_quantize_command_measures_accuracy_on_real_data(tmp_path):
+    pytest.importorskip("torch")
+    assert main(["quantize", "mnist_cnn", "--weights", "pretrained", "--quant", "int8", "--quant", "strum-dliq",
+                 "--accuracy", "--out", str(tmp_path)]) == 0
+    acc = pd.read_csv(tmp_path / "accuracy.csv").set_index("format")
+    assert acc.loc["float", "n_samples"] == 5000
+    assert abs(acc.loc["strum-dliq", "top1_pct"] - acc.loc["int8", "top1_pct"]) <= 1.0
+
+
+def test_quantize_accuracy_needs_a_model_with_data(capsys, tmp_path):
+    assert main(["quantize", "resnet18", "--accuracy", "--out", str(tmp_path)]) == 2
+    assert "mnist_cnn" in capsys.readouterr().err
+    assert not (tmp_path / "quant.csv").exists()
