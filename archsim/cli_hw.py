@@ -14,6 +14,8 @@ from hw.area import LEVELS, area_breakdown, area_summary
 from hw.config import load_config
 from hw.errors import ConfigError
 
+from .mapper import DATAFLOWS
+
 AREA_LEVELS = ("pe", "pe_datapath") + LEVELS[1:]
 AREA_COLUMNS = ("config", "hw", "level", "component", "kind", "count", "area_um2", "area_mm2",
                 "baseline_um2", "change_um2", "change_pct", "provenance")
@@ -192,7 +194,7 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", metavar="FIELD=VALUE",
                    help="override a hardware field, e.g. --set pe.lanes=8 (repeatable)")
     p.add_argument("--node", type=float, metavar="NM", help="technology node in nm (default: the config's)")
-    p.add_argument("--dataflow", default="auto", choices=["ws", "os", "is", "auto"],
+    p.add_argument("--dataflow", default="auto", choices=DATAFLOWS + ("auto",),
                    help="dataflow of every run (default: auto, per layer)")
     p.add_argument("--seed", type=int, default=0, help="seed for synthetic weights (default: 0)")
     p.add_argument("--out", help="output directory for paper_check.csv (optional)")

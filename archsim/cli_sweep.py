@@ -8,6 +8,8 @@ import time
 from reports import ReportError
 
 from .errors import SimulationError
+from .mapper import DATAFLOWS
+from .simulate import OBJECTIVES
 
 
 def cmd_compare(args) -> int:
@@ -66,9 +68,9 @@ def register(subparsers) -> None:
                    help="hardware preset or YAML file; repeat to compare several (default: flexnn)")
     p.add_argument("--quant", action="append", metavar="SCHEME",
                    help="weight format, e.g. int8, strum-dliq:L=8,k=4; repeat to compare several (default: int8)")
-    p.add_argument("--dataflow", action="append", choices=["ws", "os", "is", "auto"],
+    p.add_argument("--dataflow", action="append", choices=DATAFLOWS + ("auto",),
                    help="dataflow; repeat to compare several (default: auto)")
-    p.add_argument("--objective", action="append", choices=["edp", "latency", "energy"],
+    p.add_argument("--objective", action="append", choices=OBJECTIVES,
                    help="what dataflow auto minimises per layer; repeat to compare several (default: edp)")
     p.add_argument("--set", action="append", metavar="FIELD=VALUE",
                    help="override a hardware field in every run, e.g. --set pe.rows=32 (repeatable)")

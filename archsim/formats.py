@@ -14,9 +14,8 @@ from functools import lru_cache
 import numpy as np
 
 import quant
+from quant.records import MIX_KINDS
 from workloads import Layer
-
-MIX_KINDS = ("mul8x8", "mul8x4", "shift", "skip")
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,9 @@ class Tiling:
     footprint_bytes: int  # double-buffered SRAM bytes the layer needs beyond resident tensors
     dram_read_bytes: int
     n_tiles: int
+    #: True when every tile loads its own input slice (grouped layers: each filter chunk
+    #: needs only its groups' channels); False when an input chunk serves all filter chunks
+    inputs_per_tile: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,16 @@ def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
+def dram_bytes_per_cycle(cfg: DPUConfig) -> float:
+    """DRAM bandwidth as the timing model sees it (an ideal DRAM moves data in no time)."""
+    return math.inf if cfg.dram.type == "ideal" else cfg.dram.bytes_per_cycle
+
+
+def tile_overhead_cycles(cfg: DPUConfig) -> float:
+    """Fixed cost of one tile's load: DMA descriptor setup plus DRAM access latency."""
+    return 0.0 if cfg.dram.type == "ideal" else cfg.dma.setup_cycles + cfg.dram.latency_cycles
+
+
 def spatial_assignment(layer: Layer, cfg: DPUConfig, dataflow: str) -> dict[str, int]:
     """Spatial parallelism per GEMM dim (product of the array axes mapped onto it)."""
     if dataflow not in DATAFLOWS:
@@ -95,6 +108,8 @@ def _array_cycles(layer: Layer, cfg: DPUConfig, dataflow: str, lane_speedup: flo
         kr_eff = _cdiv(kr, pe.lanes) if pe.lane_mode == "vxv" else kr
         f_eff = _cdiv(f, pe.lanes) if pe.lane_mode == "mxm" else f
         cycles = g * systolic.scalesim_cycles(m, kr_eff, f_eff, pe.rows, pe.cols, dataflow)
+        if lane_speedup != 1.0:  # packed PEs / skipped weights shorten every fold alike
+            cycles = math.ceil(cycles / lane_speedup)
     else:
         steps = folds["M"] * folds["Kr"] * folds["Fg"]
         cycles = math.ceil(steps / lane_speedup)
@@ -108,11 +123,13 @@ def _operand_traffic(layer: Layer, par: dict, folds: dict, dataflow: str, wb: fl
     weights = kr * fg * wb
     inputs = m * kr * g  # im2col reads (an upper bound: no line-buffer reuse modelled)
     outputs = m * fg
+    # an input is re-streamed once per column fold holding filters of its own group
+    in_passes = _cdiv(f, par["Fg"])
     psum_passes = folds["Kr"] if dataflow in ("ws", "is") else 1
     if dataflow == "ws":
-        reads = weights + inputs * folds["Fg"]
+        reads = weights + inputs * in_passes
     elif dataflow == "os":
-        reads = inputs * folds["Fg"] + weights * folds["M"]
+        reads = inputs * in_passes + weights * folds["M"]
     else:  # is
         reads = inputs + weights * folds["M"]
     psum_writes = outputs * PSUM_BYTES * (psum_passes - 1)
@@ -120,56 +137,73 @@ def _operand_traffic(layer: Layer, par: dict, folds: dict, dataflow: str, wb: fl
     return int(round(reads + psum_reads)), int(outputs + psum_writes)
 
 
+def pipeline_cycles(n_tiles: int, first_load_bytes: float, dram_bytes: float, compute_cycles: float,
+                    dram_bytes_per_cycle: float, tile_overhead_cycles: float) -> float:
+    """Estimated cycles of a double-buffered tile pipeline: the first tile's load is exposed,
+    then each tile costs the larger of its compute and its load (DMA setup, DRAM latency
+    and transfer), as the scheduler runs them."""
+    first = tile_overhead_cycles + first_load_bytes / dram_bytes_per_cycle
+    per_tile_load = tile_overhead_cycles + dram_bytes / n_tiles / dram_bytes_per_cycle
+    return first + n_tiles * max(per_tile_load, compute_cycles / n_tiles)
+
+
 def choose_tiling(layer: Layer, weight_bytes: int, *, ifmap_resident: bool, ofmap_resident: bool,
-                  budget_bytes: int, compute_cycles: int = 0, dram_bytes_per_cycle: float = math.inf) -> Tiling:
+                  budget_bytes: int, compute_cycles: int = 0, dram_bytes_per_cycle: float = math.inf,
+                  tile_overhead_cycles: float = 0.0) -> Tiling:
     """Pick SRAM tile counts and loop order within the SRAM budget.
 
     Objective, in order: enough tiles to overlap loads with compute, fewest DRAM bytes,
-    shortest estimated pipeline (the first tile's load is exposed, later loads hide
-    under compute), fewest tiles.
+    shortest estimated pipeline (pipeline_cycles), fewest tiles.
     """
     n_rows = layer.N * layer.P  # output rows across the batch
     fg = layer.K
+    grouped = layer.groups > 1
     ifmap = layer.ifmap_bytes
     ofmap = layer.ofmap_bytes
     min_tiles = min(MIN_TILES, n_rows * fg)
     best_key, best = None, None
-    m_options = sorted({min(n_rows, 2 ** i) for i in range(0, 31) if 2 ** i <= 2 * n_rows} | {n_rows})
+    capped = False
+    m_options = sorted({_cdiv(n_rows, _cdiv(n_rows, min(n_rows, 2 ** i)))  # tile counts that hold data
+                        for i in range(0, 31) if 2 ** i <= 2 * n_rows} | {n_rows})
     f_options = sorted({min(fg, 2 ** i) for i in range(0, 31) if 2 ** i <= 2 * fg} | {fg})
     for nm in m_options:
         rows = _cdiv(n_rows, nm)
         in_rows = min(layer.H, (min(rows, layer.P) - 1) * layer.stride + layer.R)
         images = max(1, _cdiv(rows, layer.P))
         it = 0 if ifmap_resident else min(ifmap, images * in_rows * layer.W * layer.C * layer.a_bits // 8)
-        ifmap_total = nm * it
         for nf in f_options:
-            wt = _cdiv(weight_bytes, nf)
-            ot = 0 if ofmap_resident else _cdiv(ofmap, nm * nf)
-            footprint = 2 * wt + 2 * it + 2 * ot
-            if footprint > budget_bytes:
-                continue
             n_tiles = nm * nf
             if n_tiles > MAX_TILES:
+                capped = True
+                continue
+            # grouped layers: a filter chunk needs only the input channels of its groups
+            it_tile = _cdiv(it * _cdiv(layer.groups, nf), layer.groups) if grouped else it
+            wt = _cdiv(weight_bytes, nf)
+            ot = 0 if ofmap_resident else _cdiv(ofmap, nm * nf)
+            footprint = 2 * wt + 2 * it_tile + 2 * ot
+            if footprint > budget_bytes:
                 continue
             unpipelined = n_tiles < min_tiles
             for order in ("weights-outer", "inputs-outer"):
-                if order == "weights-outer":
-                    dram = weight_bytes + nf * ifmap_total
-                else:
-                    dram = ifmap_total + (weight_bytes if nf == 1 else nm * weight_bytes)
+                inputs = n_tiles * it_tile if (grouped or order == "weights-outer") else nm * it
+                weights = weight_bytes if (order == "weights-outer" or nf == 1) else nm * weight_bytes
+                dram = inputs + weights
                 if best_key is not None and (unpipelined, dram) > best_key[:2]:
                     continue  # loses on the first criteria already: skip the pipeline estimate
-                first_load = (wt + it) / dram_bytes_per_cycle
-                steady = n_tiles * max(dram / n_tiles / dram_bytes_per_cycle, compute_cycles / n_tiles)
-                key = (unpipelined, dram, round(first_load + steady), n_tiles, order)
+                est = pipeline_cycles(n_tiles, wt + it_tile, dram, compute_cycles, dram_bytes_per_cycle,
+                                      tile_overhead_cycles)
+                key = (unpipelined, dram, round(est), n_tiles, order)
                 if best_key is None or key < best_key:
-                    best_key, best = key, (order, nf, nm, wt, it, ot, footprint, dram, n_tiles)
+                    in_chunk = it_tile if grouped else it
+                    best_key, best = key, (order, nf, nm, wt, in_chunk, ot, footprint, dram, n_tiles, grouped)
     if best is None:
         need = 2 * (_cdiv(weight_bytes, fg) + (0 if ifmap_resident else layer.R * layer.W * layer.C)
                     + (0 if ofmap_resident else _cdiv(ofmap, n_rows * fg)))
+        why = (f"; tilings that fit need more than {MAX_TILES} tiles (a smaller batch helps)"
+               if capped and need <= budget_bytes else "; use a larger sram.bytes")
         raise SimulationError(
             f"layer {layer.name!r}: its smallest double-buffered tile needs {need} bytes of SRAM "
-            f"but only {budget_bytes} are free; use a larger sram.bytes")
+            f"and only {budget_bytes} are free for it{why}")
     return Tiling(*best)
 
 
@@ -188,10 +222,10 @@ def map_layer(layer: Layer, cfg: DPUConfig, dataflow: str, *, weight_bytes: int,
     mac_cycles, folds = _array_cycles(layer, cfg, dataflow, lane_speedup)
     wb = weight_bytes / max(1, layer.weight_count)
     sram_reads, sram_writes = _operand_traffic(layer, par, folds, dataflow, wb)
-    dram_bw = math.inf if cfg.dram.type == "ideal" else cfg.dram.bytes_per_cycle
     tiling = choose_tiling(layer, weight_bytes, ifmap_resident=ifmap_resident,
                            ofmap_resident=ofmap_resident, budget_bytes=budget,
-                           compute_cycles=mac_cycles, dram_bytes_per_cycle=dram_bw)
+                           compute_cycles=mac_cycles, dram_bytes_per_cycle=dram_bytes_per_cycle(cfg),
+                           tile_overhead_cycles=tile_overhead_cycles(cfg))
     if cfg.pe.interconnect == "broadcast":
         mac_cycles += BROADCAST_FILL_CYCLES * tiling.n_tiles
     bw_cycles = _cdiv(sram_reads + sram_writes, cfg.sram.bytes_per_cycle)

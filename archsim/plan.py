@@ -7,7 +7,6 @@ the SRAM is split evenly between a layer's double buffers and the next layer's p
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -17,9 +16,10 @@ from workloads import Layer
 
 from .errors import SimulationError
 from .formats import LayerFormat
-from .mapper import DATAFLOWS, Mapping, map_layer
+from .mapper import DATAFLOWS, Mapping, dram_bytes_per_cycle, map_layer, pipeline_cycles, tile_overhead_cycles
 
 RESIDENT_FRACTION = 0.5
+VECTOR_TILES = 4  # minimum tiles of a PPU layer (pool, eltwise, concat)
 
 
 @dataclass
@@ -29,6 +29,7 @@ class LayerPlan:
     preds: list[str]
     succs: list[str]
     ifmap_resident: bool
+    input_bytes: int           # bytes of all the layer's input tensors
     input_load_bytes: int      # bytes of inputs read from DRAM (inputs not on chip)
     ofmap_resident: bool
     resident_bytes: int        # on-chip tensors live while this layer runs (incl. its output)
@@ -40,6 +41,16 @@ class LayerPlan:
     @property
     def spill_bytes(self) -> int:
         return 0 if self.ofmap_resident else self.layer.ofmap_bytes
+
+    def vector_tiles(self) -> int:
+        """Tiles of a PPU layer: enough that double-buffered staging of its DRAM loads and
+        spills fits the budget (at least a few, so loads overlap the vector work)."""
+        staged = 2 * (self.input_load_bytes + self.spill_bytes)
+        return max(VECTOR_TILES, -(-staged // max(1, self.budget_bytes)))
+
+    def vector_footprint(self) -> int:
+        n = self.vector_tiles()
+        return 2 * (-(-self.input_load_bytes // n)) + 2 * (-(-self.spill_bytes // n))
 
 
 def layer_order(g: nx.DiGraph) -> list[str]:
@@ -63,12 +74,13 @@ def plan_residency(g: nx.DiGraph, cfg: DPUConfig) -> list[LayerPlan]:
         resident_in = [p for p in preds if p in live]
         ifmap_resident = bool(preds) and len(resident_in) == len(preds)
         if preds:
+            inputs = sum(g.nodes[p]["layer"].ofmap_bytes for p in preds)
             load = sum(g.nodes[p]["layer"].ofmap_bytes for p in preds if p not in live)
         else:
-            load = layer.ifmap_bytes  # the network input comes from DRAM
+            inputs = load = layer.ifmap_bytes  # the network input comes from DRAM
         keep = bool(succs) and sum(live.values()) + layer.ofmap_bytes <= RESIDENT_FRACTION * cap
         resident = sum(live.values()) + (layer.ofmap_bytes if keep else 0)
-        plans.append(LayerPlan(i, layer, preds, succs, ifmap_resident, load, keep, resident, 0))
+        plans.append(LayerPlan(i, layer, preds, succs, ifmap_resident, inputs, load, keep, resident, 0))
         for p in order_preds:
             pending[p] -= 1
             if pending[p] == 0:
@@ -91,10 +103,8 @@ def lane_speedup(cfg: DPUConfig, fmt: LayerFormat | None, pe_model) -> float:
 def estimate(mapping: Mapping, cfg: DPUConfig, pj, fmt: LayerFormat, layer: Layer) -> dict:
     """Isolated-layer estimate used by dataflow='auto': energy, cycles and their product."""
     t = mapping.tiling
-    dram_bw = math.inf if cfg.dram.type == "ideal" else cfg.dram.bytes_per_cycle
-    load_per_tile = t.dram_read_bytes / t.n_tiles / dram_bw
-    compute_per_tile = mapping.compute_cycles / t.n_tiles
-    cycles = load_per_tile + t.n_tiles * max(load_per_tile, compute_per_tile)
+    cycles = pipeline_cycles(t.n_tiles, t.weight_chunk_bytes + t.ifmap_chunk_bytes, t.dram_read_bytes,
+                             mapping.compute_cycles, dram_bytes_per_cycle(cfg), tile_overhead_cycles(cfg))
     energy = layer_dynamic_energy(mapping, fmt, layer, pj, dram_read=t.dram_read_bytes)
     return {"cycles": cycles, "energy_pj": energy, "edp": cycles * energy,
             "latency": cycles, "energy": energy}

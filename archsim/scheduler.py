@@ -25,7 +25,6 @@ from .ledger import Ledger
 from .plan import LayerPlan, gemm_counts
 
 MAX_STEPS = 16
-VECTOR_STEPS = 4
 
 
 def split_even(total: int, n: int) -> np.ndarray:
@@ -41,17 +40,20 @@ def tile_loads(p: LayerPlan) -> tuple[np.ndarray, np.ndarray]:
     t = p.mapping.tiling
     nf, nm = t.f_chunks, t.m_chunks
     wchunks = split_even(p.mapping.weight_bytes, nf)
-    ichunks = split_even(0 if p.ifmap_resident else t.ifmap_chunk_bytes * nm, nm)
+    in_loads = 0 if p.ifmap_resident else t.ifmap_chunk_bytes
     if t.order == "weights-outer":  # for f: for m
         w = np.zeros((nf, nm), dtype=np.int64)
         w[:, 0] = wchunks
-        i = np.tile(ichunks, (nf, 1))
+        i = np.full((nf, nm), in_loads, dtype=np.int64)
     else:  # for m: for f
         w = np.tile(wchunks, (nm, 1)) if nf > 1 else np.zeros((nm, 1), dtype=np.int64)
         if nf == 1:
             w[0, 0] = wchunks[0]
         i = np.zeros((nm, nf), dtype=np.int64)
-        i[:, 0] = ichunks
+        if t.inputs_per_tile:
+            i[:, :] = in_loads
+        else:
+            i[:, 0] = in_loads
     return w.ravel(), i.ravel()
 
 
@@ -84,11 +86,14 @@ def gemm_steps(p: LayerPlan, max_steps: int) -> list[Step]:
     return [Step(int(a), int(b), int(c), int(d), int(e)) for a, b, c, d, e in zip(ws, is_, st, cyc, tiles)]
 
 
-def vector_steps(p: LayerPlan, cfg: DPUConfig) -> list[Step]:
-    n = VECTOR_STEPS
+def vector_steps(p: LayerPlan, cfg: DPUConfig, max_steps: int) -> list[Step]:
+    n = p.vector_tiles()
     cycles = math.ceil(p.layer.vector_ops / cfg.ppu.ops_per_cycle)
-    return [Step(0, int(a), int(b), int(c), 1) for a, b, c in
-            zip(split_even(p.input_load_bytes, n), split_even(p.spill_bytes, n), split_even(cycles, n))]
+    starts = coalesce(n, max_steps)
+    tiles = np.diff(np.append(starts, n))
+    loads, spills, cyc = (np.add.reduceat(split_even(x, n), starts)
+                          for x in (p.input_load_bytes, p.spill_bytes, cycles))
+    return [Step(0, int(a), int(b), int(c), int(d)) for a, b, c, d in zip(loads, spills, cyc, tiles)]
 
 
 @dataclass
@@ -177,8 +182,10 @@ class Scheduler:
             yield self.compute_started[prev]
         if prevprev is not None:
             yield self.done[prevprev]
-        steps = gemm_steps(p, self.max_steps) if p.mapping is not None else vector_steps(p, self.cfg)
-        footprint = p.mapping.tiling.footprint_bytes if p.mapping is not None else 0
+        if p.mapping is not None:
+            steps, footprint = gemm_steps(p, self.max_steps), p.mapping.tiling.footprint_bytes
+        else:
+            steps, footprint = vector_steps(p, self.cfg, self.max_steps), p.vector_footprint()
         self.sram.allocate(footprint, f"layer {name!r} tile buffers")
         slots = TokenPool(env, capacity=2, init=2)  # the two tile buffers of double buffering
         loaded = FifoStore(env)
@@ -244,5 +251,7 @@ class Scheduler:
         if p.mapping is not None:
             for comp, action, count in gemm_counts(p.mapping, p.fmt, p.layer):
                 self.ledger.add(name, comp, action, count)
-        else:
+        else:  # the PPU reads every input from SRAM and writes its output there
             self.ledger.add(name, "ppu", "op", p.layer.vector_ops)
+            self.ledger.add(name, "sram", "read", p.input_bytes)
+            self.ledger.add(name, "sram", "write", p.layer.ofmap_bytes)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import math
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -76,8 +77,13 @@ class RegisterFileConfig:
 class SRAMConfig:
     """Software-managed on-chip SRAM shared by the PE grid (FlexNN's CMX)."""
     bytes: int = field(default=2 * 1024 * 1024, metadata=_pos())
+    #: macros the SRAM is built from: sets the macro size (bytes / banks) for energy and
+    #: area only; there is no bank-conflict timing
     banks: int = field(default=16, metadata=_pos())
-    #: aggregate read+write port bandwidth towards the PE grid and DMA
+    #: port bandwidth towards the PE grid: it bounds the grid's operand traffic (a tile's
+    #: compute time = max(MAC cycles, SRAM operand bytes / bytes_per_cycle)); DMA traffic is
+    #: timed by dma.* and dram.* and does not use it. Energy: each macro's port is
+    #: 8 * bytes_per_cycle / banks bits wide (hw/energy.py)
     bytes_per_cycle: int = field(default=256, metadata=_pos())
 
 
@@ -136,7 +142,19 @@ class DPUConfig:
         return from_dict(d)
 
 
+#: dict-valued fields whose keys are free-form (table entry names, checked by hw/tech.py when
+#: the tables are built): a dotted key may add an entry, e.g. "energy_overrides.mul_8x8"
+OPEN_MAPPINGS = ("energy_overrides", "area_overrides")
+
+
 def set_dotted(d: dict, key: str, value: Any) -> None:
+    """Set the dotted field `key` of the nested config mapping `d` (as from DPUConfig.to_dict)."""
+    head, _, entry = key.partition(".")
+    if head in OPEN_MAPPINGS and entry:
+        if not isinstance(d.get(head), dict):
+            d[head] = {}
+        d[head][entry] = value
+        return
     parts = key.split(".")
     node = d
     for p in parts[:-1]:
@@ -156,9 +174,14 @@ def _check_value(path: str, value: Any, meta: dict) -> Any:
     else:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(f"{path}={value!r}: must be a number")
-        if kind is int and float(value) != int(value):
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{path}={value!r}: must be a finite number")
+        if kind is int and isinstance(value, float) and not value.is_integer():
             raise ConfigError(f"{path}={value!r}: must be a whole number")
-        value = kind(value)
+        try:
+            value = kind(value)
+        except OverflowError:  # an int too large for a float
+            raise ConfigError(f"{path}={value!r}: must be a finite number") from None
         lo = meta["lo"]
         if (meta["lo_open"] and value <= lo) or (not meta["lo_open"] and value < lo):
             raise ConfigError(f"{path}={value!r}: must be {'>' if meta['lo_open'] else '>='} {lo}")
@@ -178,8 +201,10 @@ def validate(obj: Any, prefix: str = "") -> None:
             validate(value, path + ".")
         elif f.metadata:
             object.__setattr__(obj, f.name, _check_value(path, value, f.metadata))
-    if isinstance(obj, PEGridConfig) and obj.hp_lanes > obj.lanes:
-        raise ConfigError(f"{prefix}hp_lanes={obj.hp_lanes}: must be <= {prefix}lanes={obj.lanes}")
+    # only the strum-static PE has hp_lanes (hw/pe.py); the other variants ignore the field
+    if isinstance(obj, PEGridConfig) and obj.variant == "strum-static" and obj.hp_lanes > obj.lanes:
+        raise ConfigError(f"{prefix}hp_lanes={obj.hp_lanes}: must be <= {prefix}lanes={obj.lanes} "
+                          f"with {prefix}variant='strum-static'")
     if (isinstance(obj, PEGridConfig) and obj.dliq_shift == "block" and obj.variant == "strum-static"
             and obj.low_lane_kind == "mul8x4" and obj.lane_mode != "vxv"):
         raise ConfigError(f"{prefix}dliq_shift='block' with {prefix}lane_mode={obj.lane_mode!r}: a shifter shared "
@@ -187,9 +212,13 @@ def validate(obj: Any, prefix: str = "") -> None:
     if isinstance(obj, DPUConfig):
         for name in ("energy_overrides", "area_overrides"):
             d = getattr(obj, name)
-            if not isinstance(d, dict) or not all(
-                    isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in d.values()):
+            if not isinstance(d, dict):
                 raise ConfigError(f"{name}={d!r}: must map table entry names to non-negative numbers")
+            for key, v in d.items():
+                if (isinstance(v, bool) or not isinstance(v, (int, float))
+                        or (isinstance(v, float) and not math.isfinite(v)) or v < 0):
+                    raise ConfigError(f"{name}[{key!r}]={v!r}: must be a finite non-negative number "
+                                      f"(a table entry's pJ or um^2)")
 
 
 def _build(cls: type, data: Any, prefix: str) -> Any:
@@ -241,6 +270,9 @@ def load_config(hw: "str | Path | dict | DPUConfig", **overrides: Any) -> DPUCon
             data = yaml.safe_load(path.read_text()) or {}
         except yaml.YAMLError as e:
             raise ConfigError(f"hw={text!r}: YAML does not parse: {e}") from e
+        if not isinstance(data, dict):
+            raise ConfigError(f"hw={text!r}: the file's top level is a {type(data).__name__}; a hardware "
+                              f"config must be a mapping of fields, e.g. 'pe: {{rows: 16}}'")
         data.setdefault("name", path.stem)
         cfg = from_dict(data)
     return cfg.replace(**overrides) if overrides else cfg

@@ -24,10 +24,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from quant.records import MIX_KINDS  # the multiply kinds of a weight: mul8x8, mul8x4, shift, skip
+
 from . import tech
 from .errors import ConfigError
 
-MIX_KINDS = ("mul8x8", "mul8x4", "shift", "skip")
 OP_KINDS = ("mul8x8", "mul8x4", "shift")
 
 
