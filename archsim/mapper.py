@@ -23,6 +23,8 @@ from . import systolic
 from .errors import SimulationError
 
 DATAFLOWS = ("ws", "os", "is")
+#: GEMM dimension mapped onto the array's rows and columns, per dataflow (module docstring)
+ARRAY_AXES = {"ws": ("Kr", "Fg"), "os": ("M", "Fg"), "is": ("Kr", "M")}
 PSUM_BYTES = 4  # partial sums spilled to SRAM as 32-bit words
 #: pipeline fill of the broadcast (multicast) array per tile: SRAM read, RF write, MAC,
 #: adder tree; a model assumption, not a measured figure
@@ -88,7 +90,7 @@ def spatial_assignment(layer: Layer, cfg: DPUConfig, dataflow: str) -> dict[str,
     if dataflow not in DATAFLOWS:
         raise SimulationError(f"dataflow={dataflow!r}: allowed values are {', '.join(DATAFLOWS)}, auto")
     pe = cfg.pe
-    axes = {"ws": ("Kr", "Fg"), "os": ("M", "Fg"), "is": ("Kr", "M")}[dataflow]
+    axes = ARRAY_AXES[dataflow]
     par = {"M": 1, "Kr": 1, "Fg": 1}
     par[axes[0]] *= pe.rows
     par[axes[1]] *= pe.cols
@@ -243,6 +245,6 @@ def map_layer(layer: Layer, cfg: DPUConfig, dataflow: str, *, weight_bytes: int,
 
 
 def _spatial_axes(cfg: DPUConfig, dataflow: str):
-    rows_dim, cols_dim = {"ws": ("Kr", "Fg"), "os": ("M", "Fg"), "is": ("Kr", "M")}[dataflow]
+    rows_dim, cols_dim = ARRAY_AXES[dataflow]
     lane_dim = "Kr" if cfg.pe.lane_mode == "vxv" else "Fg"
     return (("rows", rows_dim, cfg.pe.rows), ("cols", cols_dim, cfg.pe.cols), ("lanes", lane_dim, cfg.pe.lanes))
