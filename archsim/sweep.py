@@ -31,7 +31,7 @@ import yaml
 import quant as quant_pkg
 import reports
 import workloads
-from hw.config import DPUConfig, presets
+from hw.config import OPEN_MAPPINGS, DPUConfig, presets
 
 from .errors import SimulationError
 from .mapper import DATAFLOWS
@@ -165,8 +165,16 @@ def _is_param(name: str) -> bool:
 
 
 def _check_field(name: str, where: str) -> None:
-    """A simulate() argument, quant.<param>, or an existing (dotted) DPUConfig field."""
+    """A simulate() argument, quant.<param>, an existing (dotted) DPUConfig field, or an entry of
+    energy_overrides / area_overrides (energy_overrides.mul_8x8: a component-table entry)."""
     if name in FIELDS or (name.startswith(_QUANT_PREFIX) and len(name) > len(_QUANT_PREFIX)):
+        return
+    head, _, entry = name.partition(".")
+    if head in OPEN_MAPPINGS and entry:
+        allowed = _override_entries(head)
+        if entry not in allowed:
+            raise SimulationError(f"sweep spec: {where}.{name}: unknown {head} entry {entry!r}; "
+                                  f"allowed: {', '.join(allowed)}")
         return
     node, parts = _HW_FIELDS, name.split(".")
     for depth, part in enumerate(parts):
@@ -180,6 +188,15 @@ def _check_field(name: str, where: str) -> None:
             raise SimulationError(f"sweep spec: {where}.{name}: unknown hardware field {part!r}; "
                                   f"allowed in {'.'.join(parts[:depth])}: {', '.join(allowed)}")
         node = node[part]
+
+
+@functools.cache
+def _override_entries(field_name: str) -> tuple[str, ...]:
+    """The component-table entries `field_name` (energy_overrides or area_overrides) may set; the
+    node tables share their entry names, so any table node gives the list."""
+    from hw.tech import TABLE_NODES, component_table
+    side = "energy_side" if field_name == "energy_overrides" else "area_side"
+    return tuple(sorted(k for k, e in component_table(TABLE_NODES[0]).items() if getattr(e, side)))
 
 
 def _check_value(name: str, value: Any, where: str, root: Path) -> None:
@@ -211,6 +228,10 @@ def _check_value(name: str, value: Any, where: str, root: Path) -> None:
             raise bad(f"neither a hardware preset ({', '.join(presets())}) nor an existing YAML file")
     if name.startswith(_QUANT_PREFIX) and not isinstance(value, (str, int, float)):
         raise bad("must be a scalar scheme parameter")
+    if name.partition(".")[0] in OPEN_MAPPINGS and name.partition(".")[2] and (
+            isinstance(value, bool) or not isinstance(value, (int, float))
+            or not math.isfinite(value) or value < 0):
+        raise bad("must be a finite non-negative number")
 
 
 def _zip_groups(value: Any, axes: dict) -> tuple:
@@ -267,6 +288,8 @@ def _point(index: int, values: dict, columns: list[str], root: Path) -> Point:
     params.update({c: None for c in columns
                    if c.startswith(_QUANT_PREFIX) and c[len(_QUANT_PREFIX):] not in qparams})
     overrides = {k: v for k, v in values.items() if k not in FIELDS and not k.startswith(_QUANT_PREFIX)}
+    # a whole energy_overrides / area_overrides mapping first, so that its dotted entries add to it
+    overrides = dict(sorted(overrides.items(), key=lambda kv: kv[0] not in OPEN_MAPPINGS))
     identity = {**{f: params[f] for f in FIELDS}, "overrides": overrides}
     point_id = hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()).hexdigest()[:16]
     kwargs = {f: params[f] for f in FIELDS}

@@ -63,6 +63,12 @@ def cli(argv):
     ({"base": {"workload": "resnet18"}, "axes": {"pe.rows": [8], "pe.cols": [8], "seed": [1]},
       "zip": [["pe.rows", "pe.cols"], ["pe.rows", "seed"]]}, "already in zip[0]"),
     ([1, 2], "must be a mapping"),
+    ({"base": {"workload": "resnet18"}, "axes": {"energy_overrides.mul_9x9": [0.1]}},
+     "axes.energy_overrides.mul_9x9: unknown energy_overrides entry 'mul_9x9'; allowed: add_16"),
+    ({"base": {"workload": "resnet18"}, "axes": {"area_overrides.reg_bitt": [1.0]}},
+     "unknown area_overrides entry 'reg_bitt'"),
+    ({"base": {"workload": "resnet18"}, "axes": {"energy_overrides.mul_8x8": [0.035, -1]}},
+     "axes.energy_overrides.mul_8x8[1]=-1: must be a finite non-negative number"),
 ])
 def test_bad_specs_name_the_field(spec, needle):
     with pytest.raises(SimulationError, match=None) as e:
@@ -105,6 +111,37 @@ def test_quant_params_apply_only_where_the_scheme_has_them():
     assert [(p.params["quant"].split(":")[0], p.params["quant.L"]) for p in points] == [
         ("int8", None), ("strum-dliq", 8), ("strum-dliq", 16)]
     assert ":L=16," in points[2].params["quant"]
+
+
+def test_override_entries_are_sweep_axes():
+    """energy_overrides.<entry> / area_overrides.<entry> are fields (hw.config.set_dotted adds the entry)."""
+    spec = sw.load_spec({"base": {"workload": "resnet18", "energy_overrides": {"reg_bit": 0.00075},
+                                  "area_overrides.accelerator_dpu_fraction": 0.9},
+                         "axes": {"energy_overrides.mul_8x8": [0.035, 0.07]}})
+    points = spec.points()
+    assert [p.params["energy_overrides.mul_8x8"] for p in points] == [0.035, 0.07]
+    assert points[0].point_id != points[1].point_id
+    from hw.config import load_config
+    kw = {k: v for k, v in points[1].kwargs.items() if k not in sw.FIELDS}
+    cfg = load_config("flexnn", **kw)
+    assert cfg.energy_overrides == {"reg_bit": 0.00075, "mul_8x8": 0.07}
+    assert cfg.area_overrides == {"accelerator_dpu_fraction": 0.9}
+    assert sw._is_param("energy_overrides.mul_8x8") and not sw._is_param("energy_overrides.mul_9x9")
+    # a whole mapping on an axis is applied before a dotted entry of the base, which adds to it
+    point = sw.load_spec({"base": {"workload": "resnet18", "energy_overrides.mul_8x8": 0.07},
+                          "axes": {"energy_overrides": [{"reg_bit": 0.00075}]}}).points()[0]
+    cfg = load_config("flexnn", **{k: v for k, v in point.kwargs.items() if k not in sw.FIELDS})
+    assert cfg.energy_overrides == {"reg_bit": 0.00075, "mul_8x8": 0.07}
+
+
+def test_sweep_over_an_energy_override_entry(tmp_path):
+    df = sw.sweep({"base": {"workload": "digits_cnn"}, "axes": {"energy_overrides.mul_8x8": [0.035, 0.07]}},
+                  tmp_path, progress=False)
+    assert list(df["status"]) == ["ok", "ok"]
+    assert list(df["energy_overrides.mul_8x8"]) == [0.035, 0.07]
+    low, high = df["energy_pe_array_uj"]
+    assert high > low
+    assert df["cycles"].nunique() == 1  # an energy entry changes no timing
 
 
 def test_relative_paths_are_read_next_to_the_spec(tmp_path):
