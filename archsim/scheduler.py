@@ -151,6 +151,18 @@ class Scheduler:
         self.compute_done = {p.layer.name: env.event() for p in plans}
         self.done = {p.layer.name: env.event() for p in plans}
         self.remaining_consumers = {p.layer.name: len(p.succs) for p in plans}
+        self.plans_by_name = {p.layer.name: p for p in plans}
+        self.steps = self._plan_steps()
+
+    def _plan_steps(self) -> dict[str, tuple[list[Step], int]]:
+        """Each layer's pipeline steps and SRAM footprint, computed before time starts."""
+        out = {}
+        for p in self.plans:
+            if p.mapping is not None:
+                out[p.layer.name] = gemm_steps(p, self.max_steps), p.mapping.tiling.footprint_bytes
+            else:
+                out[p.layer.name] = vector_steps(p, self.cfg, self.max_steps), p.vector_footprint()
+        return out
 
     def run(self) -> float:
         names = [p.layer.name for p in self.plans]
@@ -163,18 +175,10 @@ class Scheduler:
         return self.env.now
 
     def _inputs_ready(self, p: LayerPlan):
-        evs = [self.compute_done[q] if q_res else self.done[q]
-               for q, q_res in ((q, self._is_resident(q)) for q in p.preds)]
-        return self.env.all_of(evs)
-
-    def _is_resident(self, name: str) -> bool:
-        return self.plans_by_name[name].ofmap_resident
-
-    @property
-    def plans_by_name(self) -> dict[str, LayerPlan]:
-        if not hasattr(self, "_by_name"):
-            self._by_name = {p.layer.name: p for p in self.plans}
-        return self._by_name
+        """Inputs on chip exist when their producer computed them, spilled ones once stored."""
+        evs = [self.compute_done[q] if self.plans_by_name[q].ofmap_resident else self.done[q]
+               for q in p.preds]
+        return evs[0] if len(evs) == 1 else self.env.all_of(evs)  # all_of([]) fires at once
 
     def _layer(self, p: LayerPlan, prev: str | None, prevprev: str | None):
         env, name = self.env, p.layer.name
@@ -182,11 +186,8 @@ class Scheduler:
             yield self.compute_started[prev]
         if prevprev is not None:
             yield self.done[prevprev]
-        if p.mapping is not None:
-            steps, footprint = gemm_steps(p, self.max_steps), p.mapping.tiling.footprint_bytes
-        else:
-            steps, footprint = vector_steps(p, self.cfg, self.max_steps), p.vector_footprint()
-        self.sram.allocate(footprint, f"layer {name!r} tile buffers")
+        steps, footprint = self.steps[name]
+        self.sram.allocate(footprint, name, "tile buffers")
         slots = TokenPool(env, capacity=2, init=2)  # the two tile buffers of double buffering
         loaded = FifoStore(env)
         computed = FifoStore(env)
@@ -200,7 +201,7 @@ class Scheduler:
         t = self.timing[name]
         t.compute_start = env.now
         if p.ofmap_resident:
-            self.sram.allocate(p.layer.ofmap_bytes, f"layer {name!r} output kept on chip")
+            self.sram.allocate(p.layer.ofmap_bytes, name, "output kept on chip")
         self.compute_started[name].succeed()
         unit = self.pe if p.mapping is not None else self.ppu
         for k, step in enumerate(steps):
@@ -231,7 +232,9 @@ class Scheduler:
                 if not inputs_ready.triggered:
                     yield inputs_ready
                 moves.append(env.process(self.dma.move(step.ifmap_bytes, name, "inputs", to_dram=False)))
-            if moves:
+            if len(moves) == 1:
+                yield moves[0]
+            elif moves:
                 yield env.all_of(moves)
             yield loaded.put(step)
 

@@ -212,10 +212,11 @@ class SRAM:
         self.used = 0
         self.peak = 0
 
-    def allocate(self, nbytes: int, what: str) -> None:
+    def allocate(self, nbytes: int, layer: str, what: str) -> None:
+        """Reserve `nbytes` for `what` of `layer` (the message is built only on overflow)."""
         if self.used + nbytes > self.capacity:
             raise ConfigError(
-                f"sram.bytes={self.capacity}: {what} needs {nbytes} bytes but only "
+                f"sram.bytes={self.capacity}: layer {layer!r} {what} needs {nbytes} bytes but only "
                 f"{self.capacity - self.used} are free; use a larger SRAM or smaller tiles")
         self.used += nbytes
         self.peak = max(self.peak, self.used)
