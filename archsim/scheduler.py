@@ -227,11 +227,12 @@ class Scheduler:
             self.timing[name].load_start = min(self.timing[name].load_start, env.now)
             moves = []
             if step.weight_bytes:
-                moves.append(env.process(self.dma.move(step.weight_bytes, name, "weights", to_dram=False)))
+                moves.append(self._move(step.weight_bytes, name, "weights", to_dram=False))
             if step.ifmap_bytes:
                 if not inputs_ready.triggered:
                     yield inputs_ready
-                moves.append(env.process(self.dma.move(step.ifmap_bytes, name, "inputs", to_dram=False)))
+                moves.append(self._move(step.ifmap_bytes, name, "inputs", to_dram=False))
+            moves = [m for m in moves if m is not None]
             if len(moves) == 1:
                 yield moves[0]
             elif moves:
@@ -242,12 +243,20 @@ class Scheduler:
         env, name = self.env, p.layer.name
         for _ in steps:
             step = yield computed.get()
-            if step.store_bytes:
-                yield env.process(self.dma.move(step.store_bytes, name, "outputs", to_dram=True))
+            move = self._move(step.store_bytes, name, "outputs", to_dram=True) if step.store_bytes else None
+            if move is not None:
+                yield move
         if not self.compute_done[name].triggered:
             yield self.compute_done[name]
         self.timing[name].done = env.now
         self.done[name].succeed()
+
+    def _move(self, nbytes: int, layer: str, what: str, to_dram: bool):
+        """A DMA descriptor as a process to wait for, or None when it takes no time (ideal DRAM)."""
+        if self.dma.ideal:
+            self.dma.account(nbytes, layer, to_dram)
+            return None
+        return self.env.process(self.dma.move(nbytes, layer, what, to_dram))
 
     def _account_compute(self, p: LayerPlan) -> None:
         name = p.layer.name
