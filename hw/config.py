@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+#: libyaml's safe loader when PyYAML was built with it (several times faster), else the pure one
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 from .errors import ConfigError
 
 PRESET_DIR = Path(__file__).parent / "presets"
@@ -267,7 +270,7 @@ def load_config(hw: "str | Path | dict | DPUConfig", **overrides: Any) -> DPUCon
         elif not (path.suffix in (".yaml", ".yml") and path.exists()):
             raise ConfigError(f"hw={text!r}: not a preset ({', '.join(presets())}) nor an existing YAML file")
         try:
-            data = yaml.safe_load(path.read_text()) or {}
+            data = yaml.load(path.read_text(), Loader=YAML_LOADER) or {}
         except yaml.YAMLError as e:
             raise ConfigError(f"hw={text!r}: YAML does not parse: {e}") from e
         if not isinstance(data, dict):

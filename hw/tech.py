@@ -15,6 +15,7 @@ from pathlib import Path
 
 import yaml
 
+from .config import YAML_LOADER
 from .errors import ConfigError
 
 TABLE_DIR = Path(__file__).parent / "tables"
@@ -113,7 +114,7 @@ def scale(component_kind: str, quantity: str, from_nm: float, to_nm: float) -> f
 
 
 def _read_entries(path: Path) -> dict[str, Entry]:
-    data = yaml.safe_load(path.read_text())
+    data = yaml.load(path.read_text(), Loader=YAML_LOADER)
     out = {}
     for name, e in data["entries"].items():
         out[name] = Entry(name=name, kind=e["kind"], unit=e["unit"], label=e["label"], source=e["source"],
