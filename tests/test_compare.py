@@ -5,26 +5,13 @@ import pandas as pd
 import pytest
 
 from archsim import simulate
-from archsim.cli import USER_ERRORS, build_parser
-from archsim.cli_sweep import register
+from archsim.cli import main as cli
 from archsim.compare import CompareResult, compare
 from archsim.errors import SimulationError
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def cli(argv):
-    """What archsim.cli.main does, with compare/sweep registered until cli.build_parser calls register()."""
-    ap = build_parser()
-    sub = next(a for a in ap._actions if a.dest == "command")
-    if "compare" not in sub.choices:
-        register(sub)
-    args = ap.parse_args(argv)
-    try:
-        return args.func(args)
-    except USER_ERRORS as e:
-        print(f"archsim: error: {e}", file=sys.stderr)
-        return 2
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,8 @@ import sys
 import pandas as pd
 import pytest
 
-from archsim.cli import USER_ERRORS, build_parser
-from archsim.cli_sweep import register
+from archsim.cli import build_parser
+from archsim.cli import main as cli
 from archsim.errors import SimulationError
 
 # the module, not the sweep() function that archsim/__init__ exports under the same name
@@ -19,23 +19,6 @@ SPEC = {"base": {"workload": "resnet18", "quant": "int8"},
 WALL = ("wall_s", "elapsed_s", "time_s")
 
 
-def parser():
-    """The archsim parser with compare/sweep, registered here until cli.build_parser calls register()."""
-    ap = build_parser()
-    sub = next(a for a in ap._actions if a.dest == "command")
-    if "sweep" not in sub.choices:
-        register(sub)
-    return ap
-
-
-def cli(argv):
-    """What archsim.cli.main does, on parser()."""
-    args = parser().parse_args(argv)
-    try:
-        return args.func(args)
-    except USER_ERRORS as e:
-        print(f"archsim: error: {e}", file=sys.stderr)
-        return 2
 
 
 # ---------------------------------------------------------------- the spec
@@ -310,7 +293,7 @@ def test_cli_sweep_rejects_bad_workers(tmp_path, capsys):
 
 
 def test_every_option_has_help():
-    sub = next(a for a in parser()._actions if a.dest == "command")
+    sub = next(a for a in build_parser()._actions if a.dest == "command")
     for name in ("compare", "sweep"):
         for action in sub.choices[name]._actions:
             if action.dest != "help":
