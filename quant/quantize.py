@@ -14,7 +14,7 @@ import numpy as np
 from .blocking import BlockView
 from .errors import QuantError
 from .fields import FieldWidths, field_widths
-from .intq import channel_scales, dequantize, quantize_codes
+from .intq import channel_amax, channel_scales, dequantize, quantize_codes, scale_codes
 from .lowprec import dliq, mip2q
 from .records import MIX_KINDS, QuantizedWeights
 from .scheme import Scheme, parse_scheme
@@ -25,20 +25,35 @@ def quantize(weights: np.ndarray, scheme: str | Scheme, *, axis_order: str | Non
              ) -> QuantizedWeights:
     """Quantize `weights` (OIHW or O x I by default; else name the axes, e.g. 'HWIO') under `scheme`."""
     sch = parse_scheme(scheme)
-    w = check_weights(weights)
+    w = check_weights(weights, finite=False)
+    if w.dtype != np.float32:        # float32: NaN and inf show in the channel maxima below
+        _check_finite(w)
     fw = field_widths(sch)
-    view = BlockView.of(w.shape, axis_order, fw.block)
+    try:
+        view = BlockView.of(w.shape, axis_order, fw.block)
+    except QuantError:
+        _check_finite(w)                  # NaN / inf is reported first, as check_weights does
+        raise
     qmax = 7 if sch.name == "int4" else 127
-    blocks = view.to_blocks(w.astype(np.float32, copy=False))
-    scales = channel_scales(blocks, view, qmax)
-    q = quantize_codes(blocks, view, scales, qmax)
-    del blocks
+    o = view.axis_order.index("O")
+    by_channel = np.moveaxis(w.astype(np.float32, copy=False), o, 0)   # a view when O leads
+    wc = by_channel.reshape(view.channels, -1)
+    amax = channel_amax(wc)
+    if w.dtype == np.float32 and not np.isfinite(amax).all():
+        raise QuantError(NONFINITE)
+    scales = channel_scales(amax, qmax)
+    work = np.empty(w.shape, dtype=np.float32) if _scratch_ok(w) else None
+    q_orig = np.moveaxis(quantize_codes(wc, scales, qmax, work).reshape(by_channel.shape), 0, o)
+    q = view.to_blocks(q_orig)
     codes = scheme_codes(sch, q)
-    dequantized = dequantize(codes["q_hat"], view, scales)
+    if codes["q_hat"] is q:          # int8 / int4: from the codes still in the original layout
+        dequantized = scale_codes(q_orig, view, scales)
+    else:
+        dequantized = dequantize(codes["q_hat"], view, scales)
     bits, mix, n_hp = _account(sch, fw, view, codes)
     n = view.count
     stored = sum(bits.values())
-    mse, sqnr = error_stats(w, dequantized)
+    mse, sqnr = error_stats(w, dequantized, work)
     return QuantizedWeights(
         scheme=str(sch), shape=view.shape, axis_order=view.axis_order, layout=view,
         scales=scales, codes=codes, dequantized=dequantized, weights=n, stored_bits=stored,
@@ -46,17 +61,25 @@ def quantize(weights: np.ndarray, scheme: str | Scheme, *, axis_order: str | Non
         sqnr_db=sqnr)
 
 
-def check_weights(weights: np.ndarray) -> np.ndarray:
-    """The weights as a real-valued ndarray with >= 2 axes and finite values, else QuantError."""
+NONFINITE = "weights contain NaN or inf; allowed: finite values only"
+
+
+def check_weights(weights: np.ndarray, *, finite: bool = True) -> np.ndarray:
+    """The weights as a real-valued ndarray with >= 2 axes and (if `finite`) finite values, else QuantError."""
     w = np.asarray(weights)
     if w.dtype.kind not in "fiu":
         raise QuantError(f"weights dtype={w.dtype} must be a real number type (float or int)")
     if w.ndim < 2 or w.size == 0:
         raise QuantError(f"weights shape={w.shape} must have >= 2 axes (O x I, OIHW, ...) and "
                          "at least one element")
-    if w.dtype.kind == "f" and not np.isfinite(w).all():
-        raise QuantError("weights contain NaN or inf; allowed: finite values only")
+    if finite:
+        _check_finite(w)
     return w
+
+
+def _check_finite(w: np.ndarray) -> None:
+    if w.dtype.kind == "f" and not np.isfinite(w).all():
+        raise QuantError(NONFINITE)
 
 
 def scheme_codes(sch: Scheme, q: np.ndarray) -> dict[str, np.ndarray]:
@@ -119,16 +142,25 @@ def _account(sch: Scheme, fw: FieldWidths, view: BlockView, codes: dict[str, np.
     return bits, mix, n_hp
 
 
-def error_stats(w: np.ndarray, w_hat: np.ndarray) -> tuple[float, float]:
+def _scratch_ok(w: np.ndarray) -> bool:
+    """Whether error_stats can use a C-contiguous float32 scratch for w and keep its summation order."""
+    return w.dtype == np.float32 and w.flags.c_contiguous
+
+
+def error_stats(w: np.ndarray, w_hat: np.ndarray, work: np.ndarray | None = None
+                ) -> tuple[float, float]:
     """(MSE, SQNR in dB) of w_hat against w; SQNR = 10 log10(sum w^2 / sum (w - w_hat)^2).
 
-    inf when the error is zero (including an all-zero tensor).
+    inf when the error is zero (including an all-zero tensor). `work`: optional float32
+    scratch of w's shape, used when w is C-contiguous float32 (the sums then run in the
+    same order as on fresh temporaries).
     """
     if w.dtype == np.float32:
-        d = np.subtract(w, w_hat)
+        scratch = work if work is not None and _scratch_ok(w) else None
+        d = np.subtract(w, w_hat, out=scratch)
         np.square(d, out=d)
         err = float(d.sum(dtype=np.float64))
-        sig = float(np.square(w).sum(dtype=np.float64))
+        sig = float(np.square(w, out=scratch).sum(dtype=np.float64))
     else:
         d = w.astype(np.float64) - w_hat
         err = float(np.square(d).sum())

@@ -6,6 +6,7 @@ import pytest
 
 import quant
 from quant import QuantError, layer_stats, network_stats, quantize, synthetic_weights
+from quant.synthetic import T_CHUNK, _student_t8
 
 
 def test_synthetic_is_deterministic_float32():
@@ -27,6 +28,43 @@ def test_synthetic_distribution_is_realistic():
     assert 0.2 < spread < 0.6                              # per-channel scales differ
     dw = synthetic_weights((256, 1, 3, 3), 0).reshape(256, -1)
     assert np.log(np.abs(dw).max(axis=1)).std() > 2 * spread   # depthwise channels differ more
+
+
+def _t8_cdf(t: np.ndarray) -> np.ndarray:
+    """Exact Student-t(8) CDF: for even nu, 1/2 + x/2 sum_{j<nu/2} c_j (1 - x^2)^j,
+    x = t / sqrt(nu + t^2), c_0 = 1, c_{j+1} = c_j (2j + 1) / (2j + 2)."""
+    x = t / np.sqrt(8.0 + t * t)
+    total, power, c = np.zeros_like(t), np.ones_like(t), 1.0
+    for j in range(4):
+        total += c * power
+        power = power * (1.0 - x * x)
+        c *= (2 * j + 1) / (2 * j + 2)
+    return 0.5 + 0.5 * x * total
+
+
+def test_unit_draw_is_student_t8():
+    """Bailey's polar draw against the exact t8 law: Kolmogorov-Smirnov distance below the 1 %
+    critical value 1.63 / sqrt(n), variance 4/3 and excess kurtosis 1.5 (a Gaussian has 0)."""
+    n = 10 ** 6 + 7                                        # many chunks and a cut last one
+    t = _student_t8(np.random.default_rng(0), n)
+    assert t.dtype == np.float32 and t.shape == (n,)
+    t = np.sort(t.astype(np.float64))
+    cdf = _t8_cdf(t)
+    i = np.arange(1, n + 1)
+    ks = max((i / n - cdf).max(), (cdf - (i - 1) / n).max())
+    assert ks < 1.63 / math.sqrt(n)
+    var = t.var()
+    kurt = ((t - t.mean()) ** 4).mean() / var ** 2 - 3
+    assert abs(t.mean()) < 0.006                          # 5 sd
+    assert abs(var - 4 / 3) < 0.015                       # sd of the estimate ~0.003
+    assert 1.2 < kurt < 2.2                               # Gaussian 0, Laplace 3; sd ~0.08
+
+
+@pytest.mark.parametrize("n", [1, 7, T_CHUNK - 1, T_CHUNK, 3 * T_CHUNK + 5])
+def test_unit_draw_sizes(n):
+    t = _student_t8(np.random.default_rng(n), n)
+    assert t.shape == (n,) and t.dtype == np.float32 and np.isfinite(t).all()
+    assert np.array_equal(t, _student_t8(np.random.default_rng(n), n))
 
 
 @pytest.mark.parametrize("shape, seed", [((5,), 0), ((4, 0), 0), ((4, 4), -1), ((4, 4), 1.5)])
