@@ -15,6 +15,13 @@ class Ledger:
         if count:
             self.counts[(layer, component, action)] += count
 
+    def add_rows(self, layer: str, rows) -> None:
+        """add() for each (component, action, count) of `rows`: one call for a descriptor's or a layer's rows."""
+        counts = self.counts
+        for component, action, count in rows:
+            if count:
+                counts[(layer, component, action)] += count
+
     def span(self, component: str, layer: str, name: str, start: float, end: float) -> None:
         self.spans.append((component, layer, name, start, end))
 

@@ -6,12 +6,16 @@ spilled outputs to DRAM. A layer's loader starts when the previous layer starts
 computing (so its weights prefetch); its compute starts when the previous layer's compute
 is done and its inputs exist. Layers compute one after another in topological order.
 
+With an ideal DRAM (transfers take no time) the loader only hands tile slots over, its
+ledger rows written at once, and there is no storer: a layer is done when it has computed.
+
 Identical SRAM tiles are coalesced into at most `max_steps` pipeline steps per layer
 (first and last tile kept apart, so fill and drain are timed exactly); events then grow
 with the number of layers, not with the batch size or the simulated cycles.
 """
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass
 
@@ -108,11 +112,12 @@ class LayerTiming:
 class CountingEnvironment(simpy.Environment):
     """A SimPy environment that counts the events it processes (for events/s benchmarks).
 
-    Counting happens in run()'s own loop, not in an overridden step(): an extra Python
-    call per event would cost about a fifth of a bare SimPy loop's speed. SimPy binds its
-    event factories (timeout, process, ...) to the instance only for names in the class's
-    own __dict__, so a subclass re-binds them here; otherwise every env.timeout() would
-    go through a descriptor and cost another 15 %.
+    run() is SimPy's step() inlined into one loop (same heap, same callback order, same
+    crash on an undefused failed event), counting as it goes: a Python call per event
+    costs about a tenth of a bare SimPy loop's time. SimPy binds its event factories
+    (timeout, process, ...) to the instance only for names in the class's own __dict__,
+    so a subclass re-binds them here; otherwise every env.timeout() would go through a
+    descriptor and cost another 15 %.
     """
 
     def __init__(self) -> None:
@@ -125,13 +130,18 @@ class CountingEnvironment(simpy.Environment):
     def run(self, until=None):
         if until is not None:
             raise NotImplementedError("CountingEnvironment runs until the schedule is empty")
-        step, n = self.step, 0
+        queue, pop, n = self._queue, heapq.heappop, 0
         try:
-            while True:
-                step()
+            while queue:
+                self._now, _, _, event = pop(queue)
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
                 n += 1
-        except simpy.core.EmptySchedule:
-            pass
+                if not event._ok and not hasattr(event, "_defused"):
+                    exc = type(event._value)(*event._value.args)  # as simpy.Environment.step
+                    exc.__cause__ = event._value
+                    raise exc
         finally:
             self.events_processed += n
 
@@ -154,14 +164,15 @@ class Scheduler:
         self.plans_by_name = {p.layer.name: p for p in plans}
         self.steps = self._plan_steps()
 
-    def _plan_steps(self) -> dict[str, tuple[list[Step], int]]:
-        """Each layer's pipeline steps and SRAM footprint, computed before time starts."""
+    def _plan_steps(self) -> dict[str, tuple[list[Step], int, tuple]]:
+        """Each layer's pipeline steps, SRAM footprint and compute ledger rows, before time starts."""
         out = {}
         for p in self.plans:
             if p.mapping is not None:
-                out[p.layer.name] = gemm_steps(p, self.max_steps), p.mapping.tiling.footprint_bytes
+                steps, footprint = gemm_steps(p, self.max_steps), p.mapping.tiling.footprint_bytes
             else:
-                out[p.layer.name] = vector_steps(p, self.cfg, self.max_steps), p.vector_footprint()
+                steps, footprint = vector_steps(p, self.cfg, self.max_steps), p.vector_footprint()
+            out[p.layer.name] = steps, footprint, self._compute_rows(p)
         return out
 
     def run(self) -> float:
@@ -186,14 +197,15 @@ class Scheduler:
             yield self.compute_started[prev]
         if prevprev is not None:
             yield self.done[prevprev]
-        steps, footprint = self.steps[name]
+        steps, footprint, compute_rows = self.steps[name]
         self.sram.allocate(footprint, name, "tile buffers")
         slots = TokenPool(env, capacity=2, init=2)  # the two tile buffers of double buffering
         loaded = FifoStore(env)
-        computed = FifoStore(env)
         inputs_ready = self._inputs_ready(p)
         env.process(self._loader(p, steps, slots, loaded, inputs_ready))
-        env.process(self._storer(p, steps, computed))
+        computed = None if self.dma.ideal else FifoStore(env)  # stores that take no time need no storer
+        if computed is not None:
+            env.process(self._storer(p, steps, computed))
         # compute
         if prev is not None:
             yield self.compute_done[prev]
@@ -206,22 +218,38 @@ class Scheduler:
         unit = self.pe if p.mapping is not None else self.ppu
         for k, step in enumerate(steps):
             yield loaded.get()
-            yield env.process(unit.run(step.cycles, name, f"{name} step {k}"))
+            yield from unit.run(step.cycles, name, f"{name} step {k}")
             t.busy_cycles += step.cycles
-            yield slots.put(1)
-            yield computed.put(step)
+            slots.put(1)  # puts never block here: fire and go on, as SimPy lets a process do
+            if computed is not None:
+                computed.put(step)
         t.compute_end = env.now
-        self._account_compute(p)
+        self.ledger.add_rows(name, compute_rows)
+        if computed is None:
+            self.dma.account(sum(s.store_bytes for s in steps), name, to_dram=True)
+            t.done = env.now
+            self.done[name].succeed()
         for q in p.preds:
             self.remaining_consumers[q] -= 1
             if self.remaining_consumers[q] == 0 and self.plans_by_name[q].ofmap_resident:
                 self.sram.free(self.plans_by_name[q].layer.ofmap_bytes)
         self.compute_done[name].succeed()
-        yield self.done[name]
+        if computed is not None:
+            yield self.done[name]
         self.sram.free(footprint)
 
     def _loader(self, p: LayerPlan, steps: list[Step], slots, loaded, inputs_ready):
         env, name = self.env, p.layer.name
+        if self.dma.ideal:  # loads take no time: all their ledger rows at once, then the slot handshake
+            self.dma.account(sum(s.weight_bytes + s.ifmap_bytes for s in steps), name, to_dram=False)
+            timing = self.timing[name]
+            for step in steps:
+                yield slots.get(1)
+                timing.load_start = min(timing.load_start, env.now)
+                if step.ifmap_bytes and not inputs_ready.triggered:
+                    yield inputs_ready
+                loaded.put(step)
+            return
         for step in steps:
             yield slots.get(1)
             self.timing[name].load_start = min(self.timing[name].load_start, env.now)
@@ -232,38 +260,32 @@ class Scheduler:
                 if not inputs_ready.triggered:
                     yield inputs_ready
                 moves.append(self._move(step.ifmap_bytes, name, "inputs", to_dram=False))
-            moves = [m for m in moves if m is not None]
             if len(moves) == 1:
                 yield moves[0]
             elif moves:
                 yield env.all_of(moves)
-            yield loaded.put(step)
+            loaded.put(step)
 
     def _storer(self, p: LayerPlan, steps: list[Step], computed):
         env, name = self.env, p.layer.name
         for _ in steps:
             step = yield computed.get()
-            move = self._move(step.store_bytes, name, "outputs", to_dram=True) if step.store_bytes else None
-            if move is not None:
-                yield move
+            if step.store_bytes:
+                yield self._move(step.store_bytes, name, "outputs", to_dram=True)
         if not self.compute_done[name].triggered:
             yield self.compute_done[name]
         self.timing[name].done = env.now
         self.done[name].succeed()
 
     def _move(self, nbytes: int, layer: str, what: str, to_dram: bool):
-        """A DMA descriptor as a process to wait for, or None when it takes no time (ideal DRAM)."""
-        if self.dma.ideal:
-            self.dma.account(nbytes, layer, to_dram)
-            return None
+        """A DMA descriptor as a process to wait for (a DRAM that takes time)."""
         return self.env.process(self.dma.move(nbytes, layer, what, to_dram))
 
-    def _account_compute(self, p: LayerPlan) -> None:
-        name = p.layer.name
+    @staticmethod
+    def _compute_rows(p: LayerPlan) -> tuple[tuple[str, str, float], ...]:
+        """The ledger rows of a layer's computation: fixed by its mapping, so counted before time starts."""
         if p.mapping is not None:
-            for comp, action, count in gemm_counts(p.mapping, p.fmt, p.layer):
-                self.ledger.add(name, comp, action, count)
-        else:  # the PPU reads every input from SRAM and writes its output there
-            self.ledger.add(name, "ppu", "op", p.layer.vector_ops)
-            self.ledger.add(name, "sram", "read", p.input_bytes)
-            self.ledger.add(name, "sram", "write", p.layer.ofmap_bytes)
+            return tuple(gemm_counts(p.mapping, p.fmt, p.layer))
+        # the PPU reads every input from SRAM and writes its output there
+        return (("ppu", "op", p.layer.vector_ops), ("sram", "read", p.input_bytes),
+                ("sram", "write", p.layer.ofmap_bytes))

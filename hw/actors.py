@@ -9,7 +9,7 @@ import math
 from collections import deque
 
 import simpy
-from simpy.events import Event
+from simpy.events import PENDING, Event
 
 from .config import DPUConfig
 from .errors import ConfigError
@@ -19,6 +19,15 @@ from .errors import ConfigError
 DRAM_CHUNKS = 4
 
 
+def _fired(env: simpy.Environment, callback) -> Event:
+    """A new event, already succeeded (value None) with `callback`: Event() + append + succeed(), inlined."""
+    event = Event(env)
+    event.callbacks.append(callback)
+    event._ok, event._value = True, None
+    env.schedule(event)
+    return event
+
+
 class FifoResource:
     """A first-come first-served resource with `capacity` slots: simpy.Resource, lean.
 
@@ -26,8 +35,9 @@ class FifoResource:
     when a slot is granted; a release event whose processing grants the next waiting
     request), so simulated times and event order are unchanged; it skips SimPy's generic
     put/get queue machinery, which made requests and releases the simulator's most
-    expensive events. Use as ``with res.request() as req: yield req``. This class,
-    FifoStore and TokenPool are checked against SimPy's own by tests/lean_equivalence.py.
+    expensive events. Use as ``with res.request() as req: yield req``, or request() ...
+    release(req) in hot loops. This class, FifoStore and TokenPool are checked against
+    SimPy's own by tests/lean_equivalence.py.
     """
 
     def __init__(self, env: simpy.Environment, capacity: int = 1) -> None:
@@ -37,18 +47,20 @@ class FifoResource:
 
     def request(self) -> Request:
         req = Request(self)
-        self.waiting.append(req)
-        self._grant_next()
+        if self.users < self.capacity and not self.waiting:  # free, nobody ahead: granted at once
+            self.users += 1
+            req.succeed()
+        else:
+            self.waiting.append(req)
+            self._grant_next()
         return req
 
     def release(self, req: Request) -> None:
-        if req.triggered:
+        if req._value is not PENDING:  # granted
             self.users -= 1
         else:  # never granted: withdraw it
             self.waiting.remove(req)
-        done = Event(self.env)
-        done.callbacks.append(self._grant_next)
-        done.succeed()
+        _fired(self.env, self._grant_next)
 
     def _grant_next(self, _event: Event | None = None) -> None:
         if self.waiting and self.users < self.capacity:
@@ -60,8 +72,7 @@ class Request(Event):
     """A FifoResource request: an event that fires when the slot is granted; released on exit."""
 
     def __init__(self, resource: FifoResource) -> None:
-        super().__init__(resource.env)
-        self.resource = resource
+        self.env, self.callbacks, self.resource = resource.env, [], resource  # Event.__init__, inlined
 
     def __enter__(self) -> Request:
         return self
@@ -88,9 +99,7 @@ class FifoStore:
 
     def put(self, item) -> Event:
         self.items.append(item)
-        done = Event(self.env)
-        done.callbacks.append(self._serve_getter)
-        return done.succeed()
+        return _fired(self.env, self._serve_getter)
 
     def get(self) -> Event:
         got = Event(self.env)
@@ -153,24 +162,33 @@ class DRAM:
         self.burst = cfg.dram.burst_bytes
         self.port = FifoResource(env, capacity=1)
         self.busy_cycles = 0
+        self._chunk_cycles: dict[int, tuple[int, ...]] = {}
+
+    def chunk_cycles(self, nbytes: int) -> tuple[int, ...]:
+        """Port cycles of each chunk of an `nbytes` transfer (whole bursts; the first chunks may get one more)."""
+        cycles = self._chunk_cycles.get(nbytes)
+        if cycles is None:
+            bursts = math.ceil(nbytes / self.burst)
+            chunks = min(DRAM_CHUNKS, bursts)
+            per_chunk, longer = divmod(bursts, chunks)
+            cycles = tuple(math.ceil((per_chunk + (i < longer)) * self.burst / self.bw) for i in range(chunks))
+            self._chunk_cycles[nbytes] = cycles
+        return cycles
 
     def transfer(self, nbytes: int, layer: str, write: bool):
         """Process: move `nbytes` over the port (reads pay the latency first)."""
         self.ledger.add(layer, "dram", "write" if write else "read", nbytes)
         if self.ideal or nbytes <= 0:
             return
+        timeout, port = self.env.timeout, self.port
         if not write and self.latency:
-            yield self.env.timeout(self.latency)
-        bursts = math.ceil(nbytes / self.burst)
-        chunks = min(DRAM_CHUNKS, bursts)
-        per_chunk, longer = divmod(bursts, chunks)  # the first `longer` chunks get one burst more
-        for i in range(chunks):
-            nb = per_chunk + 1 if i < longer else per_chunk
-            with self.port.request() as req:
-                yield req
-                cycles = math.ceil(nb * self.burst / self.bw)
-                self.busy_cycles += cycles
-                yield self.env.timeout(cycles)
+            yield timeout(self.latency)
+        for cycles in self.chunk_cycles(nbytes):
+            req = port.request()
+            yield req
+            self.busy_cycles += cycles
+            yield timeout(cycles)
+            port.release(req)
 
 
 class DMA:
@@ -185,9 +203,9 @@ class DMA:
 
     def account(self, nbytes: int, layer: str, to_dram: bool) -> None:
         """The ledger rows of a descriptor that takes no time (an ideal DRAM)."""
-        self.ledger.add(layer, "dma", "transfer", nbytes)
-        self.ledger.add(layer, "sram", "read" if to_dram else "write", nbytes)
-        self.ledger.add(layer, "dram", "write" if to_dram else "read", nbytes)
+        self.ledger.add_rows(layer, (("dma", "transfer", nbytes),
+                                     ("sram", "read" if to_dram else "write", nbytes),
+                                     ("dram", "write" if to_dram else "read", nbytes)))
 
     def move(self, nbytes: int, layer: str, what: str, to_dram: bool):
         """Process: one descriptor, DRAM -> SRAM (a load) or SRAM -> DRAM (a store)."""
@@ -196,18 +214,19 @@ class DMA:
         if self.ideal:
             self.account(nbytes, layer, to_dram)
             return
-        self.ledger.add(layer, "dma", "transfer", nbytes)
-        self.ledger.add(layer, "sram", "read" if to_dram else "write", nbytes)
-        with self.channels.request() as req:
-            yield req
-            start = self.env.now
-            if self.setup:
-                yield self.env.timeout(self.setup)
-            yield from self.dram.transfer(nbytes, layer, write=to_dram)
-            floor = self.setup + math.ceil(nbytes / self.bw)
-            if self.env.now - start < floor:
-                yield self.env.timeout(floor - (self.env.now - start))
-            self.ledger.span("dma", layer, ("store " if to_dram else "load ") + what, start, self.env.now)
+        self.ledger.add_rows(layer, (("dma", "transfer", nbytes), ("sram", "read" if to_dram else "write", nbytes)))
+        env = self.env
+        req = self.channels.request()
+        yield req
+        start = env.now
+        if self.setup:
+            yield env.timeout(self.setup)
+        yield from self.dram.transfer(nbytes, layer, write=to_dram)
+        floor = self.setup + math.ceil(nbytes / self.bw)
+        if env.now - start < floor:
+            yield env.timeout(floor - (env.now - start))
+        self.channels.release(req)
+        self.ledger.span("dma", layer, ("store " if to_dram else "load ") + what, start, env.now)
 
 
 class SRAM:
@@ -242,12 +261,13 @@ class ComputeUnit:
 
     def run(self, cycles: int, layer: str, name: str):
         """Process: occupy the unit for `cycles`."""
-        with self.unit.request() as req:
-            yield req
-            start = self.env.now
-            yield self.env.timeout(cycles)
-            self.busy_cycles += cycles
-            self.ledger.span(self.component, layer, name, start, self.env.now)
+        req = self.unit.request()
+        yield req
+        start = self.env.now
+        yield self.env.timeout(cycles)
+        self.busy_cycles += cycles
+        self.unit.release(req)
+        self.ledger.span(self.component, layer, name, start, start + cycles)
 
 
 def PEGrid(env: simpy.Environment, ledger) -> ComputeUnit:
