@@ -198,6 +198,7 @@ class Scheduler:
         if prevprev is not None:
             yield self.done[prevprev]
         steps, footprint, compute_rows = self.steps[name]
+        labels = [f"{name} step {k}" for k in range(len(steps))]  # trace span names
         self.sram.allocate(footprint, name, "tile buffers")
         slots = TokenPool(env, capacity=2, init=2)  # the two tile buffers of double buffering
         loaded = FifoStore(env)
@@ -216,9 +217,9 @@ class Scheduler:
             self.sram.allocate(p.layer.ofmap_bytes, name, "output kept on chip")
         self.compute_started[name].succeed()
         unit = self.pe if p.mapping is not None else self.ppu
-        for k, step in enumerate(steps):
+        for step, label in zip(steps, labels):
             yield loaded.get()
-            yield from unit.run(step.cycles, name, f"{name} step {k}")
+            yield from unit.run(step.cycles, name, label)
             t.busy_cycles += step.cycles
             slots.put(1)  # puts never block here: fire and go on, as SimPy lets a process do
             if computed is not None:

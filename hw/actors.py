@@ -19,11 +19,12 @@ from .errors import ConfigError
 DRAM_CHUNKS = 4
 
 
-def _fired(env: simpy.Environment, callback) -> Event:
-    """A new event, already succeeded (value None) with `callback`: Event() + append + succeed(), inlined."""
+def _fired(env: simpy.Environment, callback=None, value=None) -> Event:
+    """A new event, already succeeded with `value` (and `callback`): Event() + append + succeed(value), inlined."""
     event = Event(env)
-    event.callbacks.append(callback)
-    event._ok, event._value = True, None
+    if callback is not None:
+        event.callbacks.append(callback)
+    event._ok, event._value = True, value
     env.schedule(event)
     return event
 
@@ -102,6 +103,8 @@ class FifoStore:
         return _fired(self.env, self._serve_getter)
 
     def get(self) -> Event:
+        if self.items and not self.getters:  # an item and nobody ahead: served at once
+            return _fired(self.env, value=self.items.popleft())
         got = Event(self.env)
         self.getters.append(got)
         self._serve_getter()
@@ -125,6 +128,9 @@ class TokenPool:
         self.getters: deque[tuple[Event, int]] = deque()
 
     def put(self, amount: int = 1) -> Event:
+        if not self.putters and self.level + amount <= self.capacity:  # fits, nobody ahead
+            self.level += amount
+            return _fired(self.env, self._serve_getters)
         ev = Event(self.env)
         ev.callbacks.append(self._serve_getters)
         self.putters.append((ev, amount))
@@ -132,6 +138,9 @@ class TokenPool:
         return ev
 
     def get(self, amount: int = 1) -> Event:
+        if not self.getters and self.level >= amount:  # enough tokens, nobody ahead
+            self.level -= amount
+            return _fired(self.env, self._serve_putters)
         ev = Event(self.env)
         ev.callbacks.append(self._serve_putters)
         self.getters.append((ev, amount))
