@@ -152,7 +152,7 @@ class Scheduler:
         self.env = CountingEnvironment()
         self.dram = DRAM(self.env, cfg, ledger)
         self.dma = DMA(self.env, cfg, ledger, self.dram)
-        self.sram = SRAM(cfg)
+        self.sram = SRAM(cfg, self.env)
         self.pe = PEGrid(self.env, ledger)
         self.ppu = PPU(self.env, ledger)
         self.timing = {p.layer.name: LayerTiming() for p in plans}
@@ -180,6 +180,7 @@ class Scheduler:
         for i, p in enumerate(self.plans):
             self.env.process(self._layer(p, names[i - 1] if i else None, names[i - 2] if i > 1 else None))
         self.env.run()
+        self.sram.settle()
         unfinished = [n for n, e in self.done.items() if not e.triggered]
         if unfinished:  # a logic error, never a user error: fail loudly rather than hang
             raise RuntimeError(f"simulation stalled; unfinished layers: {unfinished[:5]}")

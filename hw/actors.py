@@ -246,25 +246,54 @@ class DMA:
 
 
 class SRAM:
-    """Software-managed scratchpad: tile buffers are allocated and freed; overflow is an error."""
+    """Software-managed scratchpad: tile buffers are allocated and freed; overflow is an error.
 
-    def __init__(self, cfg: DPUConfig) -> None:
+    Occupancy is counted per cycle, after all of that cycle's reservations and releases: a
+    buffer released in a cycle makes room for one reserved in the same cycle, whatever order
+    SimPy runs the cycle's events in (the released buffer's last use ends where the reserved
+    one's first use begins). `peak` is the largest occupancy of a cycle; a cycle that ends
+    over capacity is an error, raised when the next cycle opens or at settle().
+    Without an environment every call is its own cycle.
+    """
+
+    def __init__(self, cfg: DPUConfig, env: simpy.Environment | None = None) -> None:
         self.capacity = cfg.sram.bytes
+        self.env = env
         self.used = 0
         self.peak = 0
+        self._cycle = None  # the cycle whose reservations and releases are not settled yet
+        self._overflow: tuple[str, str, int] | None = None  # the open cycle's last reservation past capacity
 
     def allocate(self, nbytes: int, layer: str, what: str) -> None:
         """Reserve `nbytes` for `what` of `layer` (the message is built only on overflow)."""
-        if self.used + nbytes > self.capacity:
-            raise ConfigError(
-                f"sram.bytes={self.capacity}: layer {layer!r} {what} needs {nbytes} bytes but only "
-                f"{self.capacity - self.used} are free; use a larger SRAM or smaller tiles")
+        self._open_cycle()
         self.used += nbytes
-        self.peak = max(self.peak, self.used)
+        if self.used > self.capacity:
+            self._overflow = (layer, what, nbytes)
+            if self.env is None:
+                self.settle()
 
     def free(self, nbytes: int) -> None:
+        self._open_cycle()
         self.used -= nbytes
         assert self.used >= 0, "SRAM freed more than it allocated"
+
+    def settle(self) -> None:
+        """Close the open cycle: record its occupancy; fail if it ends over capacity."""
+        if self.used > self.capacity:
+            layer, what, nbytes = self._overflow
+            raise ConfigError(
+                f"sram.bytes={self.capacity}: layer {layer!r} {what} needs {nbytes} bytes, and at "
+                f"cycle {self._cycle} {self.used} bytes would be in use; use a larger SRAM or "
+                "smaller tiles")
+        self.peak = max(self.peak, self.used)
+        self._overflow = None
+
+    def _open_cycle(self) -> None:
+        now = self.env.now if self.env is not None else None
+        if now is None or now != self._cycle:
+            self.settle()
+            self._cycle = now
 
 
 class ComputeUnit:
