@@ -90,28 +90,14 @@ def scheme_codes(sch: Scheme, q: np.ndarray) -> dict[str, np.ndarray]:
         return {"q4": q, "hp": np.zeros(q.shape, dtype=bool), "q_hat": q}
     if sch.name == "nm":
         hp = select_magnitude(q, sch["N"])
-        return {"q8": q, "hp": hp, "q_hat": np.where(hp, q, np.int16(0))}
+        return {"q8": q, "hp": hp, "q_hat": q * hp}
     k = sch["k"]
     hp = select_magnitude(q, k) if sch["select"] == "magnitude" else select_fixed(q.shape, k)
-    low = ~hp
-    q_low = q[low].reshape(q.shape[0] * q.shape[1], q.shape[2] - k)   # exactly L - k per block
-    codes = {"q8": q, "hp": hp, "q_hat": q.copy()}
     if sch.name == "strum-dliq":
-        q4, shift, low_hat = dliq(q_low, sch["shift_max"], sch["round"])
-        codes["q4"] = _scatter(low, q4)
-        codes["shift"] = shift.reshape(q.shape[:2])
-    else:
-        sign, exp, low_hat = mip2q(q_low, sch["round"], sch["emin"])
-        codes["sign"], codes["exp"] = _scatter(low, sign), _scatter(low, exp)
-    codes["q_hat"][low] = low_hat.ravel()
-    return codes
-
-
-def _scatter(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """A zero array of mask's shape holding `values` at the True positions (row-major)."""
-    out = np.zeros(mask.shape, dtype=values.dtype)
-    out[mask] = values.ravel()
-    return out
+        q4, shift, q_hat = dliq(q, hp, sch["shift_max"], sch["round"])
+        return {"q8": q, "hp": hp, "q_hat": q_hat, "q4": q4, "shift": shift}
+    sign, exp, q_hat = mip2q(q, hp, sch["round"], sch["emin"])
+    return {"q8": q, "hp": hp, "q_hat": q_hat, "sign": sign, "exp": exp}
 
 
 def count_real(mask: np.ndarray, view: BlockView) -> int:
