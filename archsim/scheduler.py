@@ -205,8 +205,9 @@ class Scheduler:
         loaded = FifoStore(env)
         inputs_ready = self._inputs_ready(p)
         env.process(self._loader(p, steps, slots, loaded, inputs_ready))
-        computed = None if self.dma.ideal else FifoStore(env)  # stores that take no time need no storer
-        if computed is not None:
+        ideal = self.dma.ideal  # transfers take no time: no storer, a layer is done when computed
+        computed = None if ideal else FifoStore(env)
+        if not ideal:
             env.process(self._storer(p, steps, computed))
         # compute
         if prev is not None:
@@ -223,11 +224,11 @@ class Scheduler:
             yield from unit.run(step.cycles, name, label)
             t.busy_cycles += step.cycles
             slots.put(1)  # puts never block here: fire and go on, as SimPy lets a process do
-            if computed is not None:
+            if not ideal:
                 computed.put(step)
         t.compute_end = env.now
         self.ledger.add_rows(name, compute_rows)
-        if computed is None:
+        if ideal:
             self.dma.account(sum(s.store_bytes for s in steps), name, to_dram=True)
             t.done = env.now
             self.done[name].succeed()
@@ -236,7 +237,7 @@ class Scheduler:
             if self.remaining_consumers[q] == 0 and self.plans_by_name[q].ofmap_resident:
                 self.sram.free(self.plans_by_name[q].layer.ofmap_bytes)
         self.compute_done[name].succeed()
-        if computed is not None:
+        if not ideal:
             yield self.done[name]
         self.sram.free(footprint)
 
